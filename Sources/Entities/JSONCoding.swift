@@ -1,0 +1,232 @@
+import Foundation
+
+/// Serialises and parses `JSONValue` without losing key order or integer-ness.
+extension JSONValue {
+    public func serialized() -> String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    public var data: Data { Data(serialized().utf8) }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let value): out += value ? "true" : "false"
+        case .int(let value): out += String(value)
+        case .double(let value):
+            out += value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)) : "null"
+        case .string(let value): Self.writeString(value, to: &out)
+        case .array(let values):
+            out += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { out += "," }
+                value.write(to: &out)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (index, pair) in object.pairs.enumerated() {
+                if index > 0 { out += "," }
+                Self.writeString(pair.key, to: &out)
+                out += ":"
+                pair.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func writeString(_ value: String, to out: inout String) {
+        out += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// Parses JSON text; numbers without a fraction or exponent stay integers.
+    public static func parse(_ data: Data) throws -> JSONValue {
+        var parser = JSONTextParser(bytes: Array(data))
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.atEnd else { throw JSONParseError.trailingCharacters }
+        return value
+    }
+
+    public static func parse(_ text: String) throws -> JSONValue { try parse(Data(text.utf8)) }
+}
+
+public enum JSONParseError: Error, Sendable {
+    case unexpectedEnd, unexpectedCharacter(Int), invalidNumber, invalidString, trailingCharacters
+}
+
+private struct JSONTextParser {
+    let bytes: [UInt8]
+    var index = 0
+    var depth = 0
+
+    var atEnd: Bool { index >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    mutating func parseValue() throws -> JSONValue {
+        skipWhitespace()
+        guard index < bytes.count else { throw JSONParseError.unexpectedEnd }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expect("null"); return .null
+        default: return try parseNumber()
+        }
+    }
+
+    mutating func expect(_ word: String) throws {
+        let utf8 = Array(word.utf8)
+        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+            throw JSONParseError.unexpectedCharacter(index)
+        }
+        index += utf8.count
+    }
+
+    mutating func parseObject() throws -> JSONValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 512 else { throw JSONParseError.unexpectedCharacter(index) }
+        index += 1
+        var object = JSONObject()
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw JSONParseError.unexpectedCharacter(index) }
+            let key = try parseString()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw JSONParseError.unexpectedCharacter(index) }
+            index += 1
+            object[key] = try parseValue()
+            skipWhitespace()
+            guard index < bytes.count else { throw JSONParseError.unexpectedEnd }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            throw JSONParseError.unexpectedCharacter(index)
+        }
+    }
+
+    mutating func parseArray() throws -> JSONValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 512 else { throw JSONParseError.unexpectedCharacter(index) }
+        index += 1
+        var values: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(values) }
+        while true {
+            values.append(try parseValue())
+            skipWhitespace()
+            guard index < bytes.count else { throw JSONParseError.unexpectedEnd }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(values) }
+            throw JSONParseError.unexpectedCharacter(index)
+        }
+    }
+
+    mutating func parseString() throws -> String {
+        index += 1
+        var scalars = String.UnicodeScalarView()
+        var run: [UInt8] = []
+        func flush() throws {
+            guard !run.isEmpty else { return }
+            guard let text = String(validating: run, as: UTF8.self) else { throw JSONParseError.invalidString }
+            scalars.append(contentsOf: text.unicodeScalars)
+            run.removeAll(keepingCapacity: true)
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                try flush()
+                return String(scalars)
+            }
+            if byte == UInt8(ascii: "\\") {
+                try flush()
+                index += 1
+                guard index < bytes.count else { throw JSONParseError.unexpectedEnd }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count,
+                        bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                    {
+                        index += 2
+                        let low = try hex4()
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw JSONParseError.invalidString }
+                    scalars.append(scalar)
+                default: throw JSONParseError.invalidString
+                }
+                continue
+            }
+            guard byte >= 0x20 else { throw JSONParseError.invalidString }
+            run.append(byte)
+            index += 1
+        }
+        throw JSONParseError.unexpectedEnd
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count, let text = String(bytes: bytes[index..<index + 4], encoding: .ascii),
+            let value = UInt32(text, radix: 16)
+        else { throw JSONParseError.invalidString }
+        index += 4
+        return value
+    }
+
+    mutating func parseNumber() throws -> JSONValue {
+        let start = index
+        var isInteger = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if (0x30...0x39).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") {
+                index += 1
+            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                isInteger = false
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard index > start, let text = String(bytes: bytes[start..<index], encoding: .ascii) else {
+            throw JSONParseError.unexpectedCharacter(start)
+        }
+        if isInteger, let value = Int64(text) { return .int(value) }
+        guard let value = Double(text) else { throw JSONParseError.invalidNumber }
+        return .double(value)
+    }
+}

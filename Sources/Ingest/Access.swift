@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import Store
+
+/// What a request may do inside a project.
+enum Capability {
+    case readProject, readForms, manageForms, submit, readSubmissions, reviewSubmissions, manageProject
+}
+
+/// Resolves who is calling (bearer session, `/v1/key/{token}` app user, or Basic) and checks their rights.
+struct Access: Sendable {
+    let store: GatewayStore
+
+    /// Central's tokens are 64 characters of `[A-Za-z0-9!$]`; anything else is refused without a lookup.
+    static func isWellFormedToken(_ token: String) -> Bool {
+        token.utf8.count == 64
+            && token.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "!" || $0 == "$" }
+    }
+
+    /// The caller, or 401.2 when the request carries no valid credentials.
+    func actor(_ request: Request, _ context: some RequestContext) async throws -> Actor {
+        if let key = context.parameters.get("token") {
+            guard Self.isWellFormedToken(key) else { throw Problem.authenticationFailed }
+            // An unknown key is 403, not 401, as Central answers: the device should not prompt for a password.
+            guard let actor = try await store.actor(forAppUserToken: key) else { throw Problem.insufficientRights }
+            return actor
+        }
+        guard let authorization = request.headers[.authorization] else { throw Problem.authenticationFailed }
+        if authorization.hasPrefix("Bearer ") {
+            let token = String(authorization.dropFirst("Bearer ".count))
+            guard let (actor, _) = try await store.actor(forSessionToken: token) else { throw Problem.authenticationFailed }
+            return actor
+        }
+        if authorization.hasPrefix("Basic ") {
+            let encoded = String(authorization.dropFirst("Basic ".count))
+            guard let decoded = Data(base64Encoded: encoded).flatMap({ String(data: $0, encoding: .utf8) }),
+                let colon = decoded.firstIndex(of: ":")
+            else { throw Problem.authenticationFailed }
+            let email = String(decoded[..<colon])
+            let password = String(decoded[decoded.index(after: colon)...])
+            return try await verifyPassword(email: email, password: password)
+        }
+        throw Problem.authenticationFailed
+    }
+
+    func verifyPassword(email: String, password: String) async throws -> Actor {
+        guard let (actor, hash) = try await store.userCredentials(email: email) else { throw Problem.authenticationFailed }
+        let valid = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
+        }
+        guard valid else { throw Problem.authenticationFailed }
+        return actor
+    }
+
+    func requireAdmin(_ actor: Actor) throws {
+        guard actor.isAdmin else { throw Problem.insufficientRights }
+    }
+
+    /// The live project, 404.1 when missing, then 403.1 when the actor may not do `capability` in it.
+    func project(_ id: Int64?, _ capability: Capability, for actor: Actor) async throws -> ProjectRecord {
+        guard let id, let project = try await store.project(id: id) else { throw Problem.notFound }
+        try await require(capability, projectId: project.id, actor: actor)
+        return project
+    }
+
+    func require(_ capability: Capability, projectId: Int64, actor: Actor) async throws {
+        if actor.isAdmin { return }
+        switch actor.kind {
+        case .fieldKey:
+            guard actor.projectId == projectId else { throw Problem.insufficientRights }
+            switch capability {
+            case .readForms, .submit: return
+            default: throw Problem.insufficientRights
+            }
+        case .user:
+            let roles = try await store.roles(actorId: actor.id, projectId: projectId)
+            if roles.contains("manager") { return }
+            let allowed: Bool
+            switch capability {
+            case .readProject, .readForms: allowed = !roles.isEmpty
+            case .submit: allowed = roles.contains("formfill")
+            case .readSubmissions: allowed = roles.contains("viewer")
+            case .manageForms, .reviewSubmissions, .manageProject: allowed = false
+            }
+            guard allowed else { throw Problem.insufficientRights }
+        }
+    }
+
+    /// Central's role ids (seed order) and system names, both accepted in URLs.
+    static let roles: [(id: Int, system: String, name: String)] = [
+        (1, "admin", "Administrator"), (2, "app-user", "App User"), (5, "manager", "Project Manager"),
+        (6, "viewer", "Project Viewer"), (8, "formfill", "Data Collector"),
+    ]
+}

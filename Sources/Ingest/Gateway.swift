@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import Store
+
+public typealias GatewayContext = BasicRequestContext
+typealias GatewayRouter = Router<GatewayContext>
+
+/// The HTTP application: routes over a store.
+public struct Gateway: Sendable {
+    let store: GatewayStore
+    let configuration: GatewayConfiguration
+    let access: Access
+
+    public init(store: GatewayStore, configuration: GatewayConfiguration) {
+        self.store = store
+        self.configuration = configuration
+        self.access = Access(store: store)
+    }
+
+    public func router() -> Router<GatewayContext> {
+        let router = GatewayRouter()
+        router.add(middleware: UnknownRouteMiddleware())
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        addSessionRoutes(to: router)
+        addAuditRoutes(to: router)
+        // Devices configured with an app user's key reach the same project routes under /v1/key/{token}.
+        for prefix in ["/v1", "/v1/key/:token"] {
+            addProjectRoutes(to: router, prefix: prefix)
+            addFormRoutes(to: router, prefix: prefix)
+            addOpenRosaRoutes(to: router, prefix: prefix)
+            addSubmissionRoutes(to: router, prefix: prefix)
+            addDatasetRoutes(to: router, prefix: prefix)
+        }
+        return router
+    }
+
+    public func application(logger: Logger = Logger(label: "ingest")) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ingest"),
+            logger: logger)
+    }
+}
+
+/// Central answers an unknown route with its 404.1 problem in JSON.
+struct UnknownRouteMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            throw Problem.notFound
+        }
+    }
+}

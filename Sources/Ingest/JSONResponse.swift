@@ -1,0 +1,54 @@
+import Entities
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+    }
+
+    static let success = make(["success": true])
+
+    static func bytes(_ data: Data, contentType: String, filename: String? = nil) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        if let filename {
+            headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Request {
+    /// The whole body, refusing anything over `limit` bytes with Central's 400.36.
+    func collectBody(limit: Int) async throws -> Data {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit { throw Problem.requestTooLarge }
+        do {
+            let buffer = try await body.collect(upTo: limit)
+            return Data(buffer: buffer)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.requestTooLarge
+        }
+    }
+
+    /// A JSON object body, or Central's 400.1.
+    func jsonObjectBody(limit: Int = 250 * 1024) async throws -> JSONObject {
+        let data = try await collectBody(limit: limit)
+        guard let object = (try? JSONValue.parse(data))?.objectValue else {
+            throw Problem.unparseable(format: "json", rawLength: data.count)
+        }
+        return object
+    }
+
+    /// Central's boolean query flags: any capitalisation of `true`.
+    func flag(_ name: String) -> Bool {
+        uri.queryParameters.get(name)?.lowercased() == "true"
+    }
+
+    var wantsExtendedMetadata: Bool {
+        headers[HTTPField.Name("X-Extended-Metadata")!]?.lowercased() == "true"
+    }
+}

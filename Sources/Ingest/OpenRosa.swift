@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// OpenRosa's envelope, headers and escaping.
+enum OpenRosa {
+    static let versionHeader = HTTPField.Name("X-OpenRosa-Version")!
+    static let acceptLengthHeader = HTTPField.Name("X-OpenRosa-Accept-Content-Length")!
+    static let acceptContentLength = 100_000_000
+
+    static func headers(contentType: String? = "text/xml; charset=utf-8") -> HTTPFields {
+        var headers = HTTPFields()
+        if let contentType { headers[.contentType] = contentType }
+        headers[versionHeader] = "1.0"
+        headers[acceptLengthHeader] = String(acceptContentLength)
+        headers[.contentLanguage] = "en"
+        headers[.date] = httpDate(Date())
+        return headers
+    }
+
+    static func response(status: HTTPResponse.Status, message: String, nature: String) -> Response {
+        let body = """
+
+              <OpenRosaResponse xmlns="http://openrosa.org/http/response" items="0">
+                <message nature="\(nature)">\(escape(message))</message>
+              </OpenRosaResponse>
+            """
+        return Response(status: status, headers: headers(), body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func xml(_ text: String) -> Response {
+        Response(status: .ok, headers: headers(), body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+
+    /// OpenRosa clients must say which protocol version they speak.
+    static func requireVersionHeader(_ request: Request) throws {
+        let value = request.headers[versionHeader]
+        guard value == "1.0" else { throw Problem.invalidHeader("X-OpenRosa-Version", value: value).asOpenRosa() }
+    }
+}

@@ -1,0 +1,174 @@
+import Entities
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Store
+
+extension Gateway {
+    func addOpenRosaRoutes(to router: GatewayRouter, prefix: String) {
+        let project = "\(prefix)/projects/:projectId"
+
+        router.get(RouterPath("\(project)/formList")) { request, context in
+            try await openRosa {
+                try OpenRosa.requireVersionHeader(request)
+                let actor = try await access.actor(request, context)
+                let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readForms, for: actor)
+                let base = baseURL(request) + projectPath(request)
+                var forms = try await store.forms(projectId: project.id).filter { $0.current != nil && $0.state != "closed" && $0.state != "closing" }
+                if let only = request.uri.queryParameters.get("formID") { forms = forms.filter { $0.xmlFormId == only } }
+                var items: [String] = []
+                for form in forms {
+                    let def = form.current!
+                    let attachments = try await store.formAttachments(defId: def.id)
+                    let path = "\(base)/forms/\(percentEncode(form.xmlFormId))"
+                    var item = """
+                            <xform>
+                              <formID>\(OpenRosa.escape(form.xmlFormId))</formID>
+                              <name>\(OpenRosa.escape(def.name ?? form.xmlFormId))</name>
+                              <version>\(OpenRosa.escape(def.version))</version>
+                              <hash>md5:\(def.hash)</hash>
+                              <downloadUrl>\(OpenRosa.escape(path)).xml</downloadUrl>
+
+                        """
+                    if !attachments.isEmpty { item += "      <manifestUrl>\(OpenRosa.escape(path))/manifest</manifestUrl>\n" }
+                    item += "    </xform>\n"
+                    items.append(item)
+                }
+                return OpenRosa.xml("""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <xforms xmlns="http://openrosa.org/xforms/xformsList">
+                    \(items.joined())</xforms>
+                    """)
+            }
+        }
+
+        router.get(RouterPath("\(project)/forms/:xmlFormId/manifest")) { request, context in
+            try await openRosa {
+                try OpenRosa.requireVersionHeader(request)
+                let (_, form) = try await self.form(request, context, .readForms)
+                guard let def = form.current else { throw Problem.notFound }
+                let base = baseURL(request) + projectPath(request) + "/forms/\(percentEncode(form.xmlFormId))/attachments/"
+                var files = ""
+                for attachment in try await store.formAttachments(defId: def.id) where attachment.exists {
+                    let hash: String
+                    if let blob = attachment.blob {
+                        hash = Hashing.md5(blob)
+                    } else {
+                        hash = Hashing.md5(try await entityListCSV(datasetId: attachment.datasetId!))
+                    }
+                    let type = attachment.datasetId != nil ? " type=\"entityList\"" : ""
+                    files += """
+                            <mediaFile\(type)>
+                              <filename>\(OpenRosa.escape(attachment.name))</filename>
+                              <hash>md5:\(hash)</hash>
+                              <downloadUrl>\(OpenRosa.escape(base + percentEncode(attachment.name)))</downloadUrl>
+                            </mediaFile>
+
+                        """
+                }
+                return OpenRosa.xml("""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <manifest xmlns="http://openrosa.org/xforms/xformsManifest">
+                    \(files)</manifest>
+                    """)
+            }
+        }
+
+        router.get(RouterPath("\(project)/forms/:xmlFormId/attachments/:name")) { request, context in
+            let (_, form) = try await self.form(request, context, .readForms)
+            guard let def = form.current else { throw Problem.notFound }
+            let name = try context.parameters.require("name")
+            guard let attachment = try await store.formAttachments(defId: def.id).first(where: { $0.name == name }) else {
+                throw Problem.notFound
+            }
+            if let blob = attachment.blob {
+                return JSONResponse.bytes(blob, contentType: attachment.contentType ?? "application/octet-stream", filename: name)
+            }
+            guard let datasetId = attachment.datasetId else { throw Problem.notFound }
+            return JSONResponse.bytes(try await entityListCSV(datasetId: datasetId), contentType: "text/csv; charset=utf-8", filename: name)
+        }
+
+        let submissionPath = RouterPath("\(project)/submission")
+        let probe: @Sendable (Request, GatewayContext) async throws -> Response = { request, context in
+            try await openRosa {
+                try OpenRosa.requireVersionHeader(request)
+                let actor = try await access.actor(request, context)
+                _ = try await access.project(context.parameters.get("projectId", as: Int64.self), .submit, for: actor)
+                return Response(status: .noContent, headers: OpenRosa.headers(contentType: nil))
+            }
+        }
+        router.head(submissionPath, use: probe)
+        router.get(submissionPath, use: probe)
+
+        router.post(submissionPath) { request, context in
+            try await openRosa {
+                try OpenRosa.requireVersionHeader(request)
+                let actor: Actor
+                do {
+                    actor = try await access.actor(request, context)
+                } catch let problem as Problem where problem.code == 403.1 {
+                    throw Problem.authenticationFailed
+                }
+                guard let projectId = context.parameters.get("projectId", as: Int64.self),
+                    try await store.project(id: projectId) != nil
+                else { throw Problem.notFound }
+                let body = try await request.collectBody(limit: configuration.bodyLimit)
+                let parts = try Multipart.parts(contentType: request.headers[.contentType], body: body)
+                guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
+                    throw Problem.missingMultipartField("xml_submission_file")
+                }
+                let attachments = parts.filter { $0.name != "xml_submission_file" && $0.name != nil }.map {
+                    IncomingAttachment(name: $0.name!, contentType: $0.contentType, data: $0.body)
+                }
+                _ = try await intake.accept(
+                    projectId: projectId, urlFormId: nil, xml: xmlPart.body, attachments: attachments, actor: actor,
+                    deviceId: request.uri.queryParameters.get("deviceID"), userAgent: SubmissionIntake.userAgent(request),
+                    channel: .openRosa)
+                return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
+            }
+        }
+    }
+
+    var intake: SubmissionIntake { SubmissionIntake(store: store, access: access) }
+
+    /// Runs an OpenRosa handler so that every problem it raises is answered in OpenRosa XML.
+    func openRosa(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let problem as Problem {
+            throw problem.asOpenRosa()
+        }
+    }
+
+    /// `http://host` as the client addressed us.
+    func baseURL(_ request: Request) -> String {
+        let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
+        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
+        return "\(scheme)://\(host)"
+    }
+
+    /// The request path up to and including `/projects/{id}`, keeping a `/v1/key/{token}` prefix.
+    func projectPath(_ request: Request) -> String {
+        let path = request.uri.path
+        guard let range = path.range(of: #"^.*?/projects/[0-9]+"#, options: .regularExpression) else { return path }
+        return String(path[range])
+    }
+
+    func percentEncode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
+    }
+
+    /// The dataset as a linked form reads it: `name,label,__version,<properties>`.
+    func entityListCSV(datasetId: Int64) async throws -> Data {
+        let properties = try await store.datasetPropertyNames(datasetId: datasetId)
+        let header = (["name", "label", "__version"] + properties).map(CSV.field).joined(separator: ",")
+        return Data((header + "\n").utf8)
+    }
+}
+
+enum CSV {
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,71 @@
+import Entities
+import Foundation
+import Hummingbird
+import Store
+
+extension Gateway {
+    func addProjectRoutes(to router: GatewayRouter, prefix: String) {
+        router.post("\(prefix)/projects") { request, context in
+            let actor = try await access.actor(request, context)
+            try access.requireAdmin(actor)
+            let body = try await request.jsonObjectBody()
+            guard let name = body["name"]?.stringValue, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw Problem.missingParameter("name")
+            }
+            let project = try await store.createProject(name: name, description: body["description"]?.stringValue, actorId: actor.id)
+            return JSONResponse.make(.object(Representation.project(project)))
+        }
+
+        router.get("\(prefix)/projects") { request, context in
+            let actor = try await access.actor(request, context)
+            let projects = try await store.projects(visibleTo: actor.isAdmin ? nil : actor.id)
+            return JSONResponse.make(.array(projects.map { .object(Representation.project($0)) }))
+        }
+
+        router.get("\(prefix)/projects/:projectId") { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readProject, for: actor)
+            return JSONResponse.make(.object(Representation.project(project)))
+        }
+
+        router.post("\(prefix)/projects/:projectId/app-users") { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
+            let body = try await request.jsonObjectBody()
+            guard let name = body["displayName"]?.stringValue, !name.isEmpty else { throw Problem.missingParameter("displayName") }
+            let user = try await store.createAppUser(projectId: project.id, displayName: name, token: Tokens.random(), createdBy: actor.id)
+            return JSONResponse.make(.object(Representation.appUser(user)))
+        }
+
+        router.get("\(prefix)/projects/:projectId/app-users") { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
+            let users = try await store.appUsers(projectId: project.id)
+            return JSONResponse.make(.array(users.map { .object(Representation.appUser($0)) }))
+        }
+
+        router.post("\(prefix)/projects/:projectId/assignments/:role/:actorId") { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
+            let roleParameter = try context.parameters.require("role")
+            guard let role = Access.roles.first(where: { $0.system == roleParameter || String($0.id) == roleParameter }),
+                ["manager", "viewer", "formfill"].contains(role.system),
+                let targetId = context.parameters.get("actorId", as: Int64.self),
+                try await store.actor(id: targetId) != nil
+            else { throw Problem.notFound }
+            try await store.assign(role: role.system, actorId: targetId, projectId: project.id, by: actor.id)
+            return JSONResponse.success
+        }
+
+        // App users may submit to every form of their project; Central's per-form app-user grant is accepted as such.
+        router.post("\(prefix)/projects/:projectId/forms/:xmlFormId/assignments/:role/:actorId") { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageForms, for: actor)
+            guard try await store.form(projectId: project.id, xmlFormId: context.parameters.require("xmlFormId")) != nil,
+                let targetId = context.parameters.get("actorId", as: Int64.self),
+                let target = try await store.actor(id: targetId), target.projectId == project.id
+            else { throw Problem.notFound }
+            return JSONResponse.success
+        }
+    }
+}

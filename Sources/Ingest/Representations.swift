@@ -1,0 +1,148 @@
+import Entities
+import Foundation
+import Store
+
+/// Central's JSON shapes for the gateway's records.
+enum Representation {
+    static func actor(_ actor: Actor) -> JSONObject {
+        [
+            "id": .int(actor.id), "type": .string(actor.kind.rawValue), "displayName": .string(actor.displayName),
+            "createdAt": .string(actor.createdAt), "updatedAt": JSONValue(actor.updatedAt), "deletedAt": .null,
+        ]
+    }
+
+    static func user(_ actor: Actor) -> JSONObject {
+        var object = self.actor(actor)
+        object["email"] = JSONValue(actor.email)
+        object["lastLoginAt"] = .null
+        return object
+    }
+
+    static func project(_ project: ProjectRecord) -> JSONObject {
+        [
+            "id": .int(project.id), "name": .string(project.name), "description": JSONValue(project.description),
+            "archived": project.archived ? true : .null, "keyId": .null, "createdAt": .string(project.createdAt),
+            "updatedAt": JSONValue(project.updatedAt), "deletedAt": .null,
+        ]
+    }
+
+    static func appUser(_ user: AppUserRecord) -> JSONObject {
+        [
+            "id": .int(user.id), "type": "field_key", "displayName": .string(user.displayName),
+            "createdAt": .string(user.createdAt), "updatedAt": .null, "deletedAt": .null,
+            "projectId": .int(user.projectId), "token": JSONValue(user.token),
+        ]
+    }
+
+    /// A form as Central lists it: the published version when there is one, else the draft.
+    static func form(_ form: FormRecord, extended: Bool, creator: Actor? = nil) -> JSONObject {
+        let def = form.current ?? form.draft
+        var object: JSONObject = [
+            "projectId": .int(form.projectId), "xmlFormId": .string(form.xmlFormId), "state": .string(form.state),
+            "enketoId": .null, "enketoOnceId": .null, "createdAt": .string(form.createdAt),
+            "updatedAt": JSONValue(form.updatedAt), "webformsEnabled": false,
+            "name": JSONValue(def?.name), "version": .string(def?.version ?? ""), "hash": .string(def?.hash ?? ""),
+            "sha": .string(def?.sha ?? ""), "sha256": .string(def?.sha256 ?? ""), "keyId": .null,
+            "draftToken": JSONValue(form.current == nil ? form.draft?.draftToken : nil),
+            "publishedAt": JSONValue(def?.publishedAt),
+        ]
+        if extended {
+            object["submissions"] = .int(Int64(form.submissionCount))
+            object["lastSubmission"] = JSONValue(form.lastSubmission)
+            object["entityRelated"] = .bool(!(def?.entityDeclarations.isEmpty ?? true))
+            object["excelContentType"] = .null
+            object["publicLinks"] = 0
+            if let creator { object["createdBy"] = .object(actor(creator)) }
+        }
+        return object
+    }
+
+    static func formDef(_ form: FormRecord, def: FormDefRecord) -> JSONObject {
+        var object = self.form(form, extended: false)
+        object["name"] = JSONValue(def.name)
+        object["version"] = .string(def.version)
+        object["hash"] = .string(def.hash)
+        object["sha"] = .string(def.sha)
+        object["sha256"] = .string(def.sha256)
+        object["draftToken"] = JSONValue(def.draftToken)
+        object["publishedAt"] = JSONValue(def.publishedAt)
+        return object
+    }
+
+    static func formAttachment(_ attachment: FormAttachmentRecord) -> JSONObject {
+        var object: JSONObject = [
+            "name": .string(attachment.name), "type": .string(attachment.type), "exists": .bool(attachment.exists),
+            "blobExists": .bool(attachment.blob != nil), "datasetExists": .bool(attachment.datasetId != nil),
+            "updatedAt": JSONValue(attachment.updatedAt),
+        ]
+        if let blob = attachment.blob {
+            object["hash"] = .string(Hashing.md5(blob))
+            object["size"] = .int(Int64(blob.count))
+        }
+        return object
+    }
+
+    static func submissionVersion(_ def: SubmissionDefRecord, submitter: Actor?) -> JSONObject {
+        var object: JSONObject = [
+            "instanceId": .string(def.instanceId), "instanceName": JSONValue(def.instanceName),
+            "submitterId": JSONValue(def.submitterId), "deviceId": JSONValue(def.deviceId),
+            "userAgent": JSONValue(def.userAgent), "createdAt": .string(def.createdAt), "current": true,
+        ]
+        if let submitter { object["submitter"] = .object(actor(submitter)) }
+        return object
+    }
+
+    static func submission(_ submission: SubmissionRecord, submitter: Actor? = nil) -> JSONObject {
+        var object: JSONObject = [
+            "instanceId": .string(submission.instanceId), "submitterId": JSONValue(submission.submitterId),
+            "deviceId": JSONValue(submission.deviceId), "userAgent": JSONValue(submission.userAgent),
+            "reviewState": JSONValue(submission.reviewState), "createdAt": .string(submission.createdAt),
+            "updatedAt": JSONValue(submission.updatedAt), "deletedAt": .null,
+            "currentVersion": .object(submissionVersion(submission.current, submitter: submitter)),
+        ]
+        if let submitter { object["submitter"] = .object(actor(submitter)) }
+        return object
+    }
+
+    static func audit(_ audit: AuditRecord, actor: Actor?) -> JSONObject {
+        var object: JSONObject = [
+            "id": .int(audit.id), "actorId": JSONValue(audit.actorId), "action": .string(audit.action),
+            "acteeId": JSONValue(audit.acteeId), "details": audit.details, "loggedAt": .string(audit.loggedAt),
+            "notes": .null,
+        ]
+        if let actor { object["actor"] = .object(self.actor(actor)) }
+        return object
+    }
+
+    static func dataset(_ dataset: DatasetRecord) -> JSONObject {
+        [
+            "name": .string(dataset.name), "createdAt": .string(dataset.createdAt), "projectId": .int(dataset.projectId),
+            "approvalRequired": .bool(dataset.approvalRequired), "ownerOnly": false, "deletedAt": .null,
+        ]
+    }
+
+    static func datasetDetail(_ detail: DatasetDetail) -> JSONObject {
+        func forms(_ list: [FormReference]) -> JSONValue {
+            .array(list.map { .object(["xmlFormId": .string($0.xmlFormId), "name": .string($0.name ?? $0.xmlFormId)]) })
+        }
+        var object = dataset(detail.dataset)
+        object["lastUpdate"] = .null
+        object["linkedForms"] = forms(detail.linkedForms)
+        object["sourceForms"] = forms(detail.sourceForms)
+        object["draftLinkedForms"] = []
+        object["draftSourceForms"] = []
+        object["properties"] = .array(
+            detail.properties.map { property in
+                .object([
+                    "name": .string(property.name), "publishedAt": JSONValue(property.publishedAt),
+                    "odataName": .string(odataName(property.name)),
+                    "forms": .array(property.forms.map { .object(["xmlFormId": .string($0.xmlFormId), "name": .string($0.name ?? $0.xmlFormId)]) }),
+                ])
+            })
+        return object
+    }
+
+    static func odataName(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Store
+import XMLParse
+
+/// The one path every submission takes, from OpenRosa or REST: read it once, find its form, store it.
+struct SubmissionIntake {
+    let store: GatewayStore
+    let access: Access
+
+    enum Channel { case openRosa, rest }
+
+    struct Accepted {
+        var outcome: SubmissionWriteOutcome
+        var record: SubmissionRecord {
+            switch outcome {
+            case .created(let record), .duplicate(let record), .edited(let record): return record
+            }
+        }
+    }
+
+    func accept(
+        projectId: Int64, urlFormId: String?, xml: Data, attachments: [IncomingAttachment], actor: Actor,
+        deviceId: String?, userAgent: String?, channel: Channel
+    ) async throws -> Accepted {
+        let header: SubmissionHeader
+        do {
+            header = try SubmissionParser.header(xml)
+        } catch let error as XMLParseError {
+            throw Self.problem(error, xml: xml)
+        }
+        if let urlFormId, urlFormId != header.xmlFormId {
+            throw Problem.unexpectedValue(field: "form id", value: header.xmlFormId, reason: "did not match the form ID in the URL")
+        }
+        guard let form = try await store.form(projectId: projectId, xmlFormId: header.xmlFormId), form.current != nil else {
+            throw Problem.notFound
+        }
+        do {
+            try await access.require(.submit, projectId: projectId, actor: actor)
+        } catch let problem as Problem where channel == .openRosa && problem.code == 403.1 {
+            throw Problem.authenticationFailed  // Collect asks for credentials again on 401, not on 403.
+        }
+        if form.state == "closed" { throw Problem.notAcceptingSubmissions }
+        guard let def = try await store.publishedDef(formId: form.id, version: header.version) else {
+            throw Problem.formVersionNotFound(header.version)
+        }
+        let parsed: ParsedSubmission
+        do {
+            parsed = try SubmissionParser.parse(xml, declarations: def.entityDeclarations)
+        } catch let error as XMLParseError {
+            throw Self.problem(error, xml: xml)
+        }
+        let origin = SubmissionOrigin(actorId: actor.id, deviceId: deviceId, userAgent: userAgent)
+        do {
+            let outcome = try await store.storeSubmission(
+                formId: form.id, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin,
+                acceptEdits: channel == .openRosa)
+            return Accepted(outcome: outcome)
+        } catch let error as SubmissionWriteError {
+            switch error {
+            case .conflictingDuplicate(let instanceId):
+                if channel == .openRosa { throw Problem.xmlConflict }
+                throw Problem.uniquenessViolation(fields: ["instanceID"], values: [instanceId], table: "submissions")
+            case .deprecatedIdNotCurrent(let id): throw Problem.deprecatingOldSubmission(id)
+            case .deprecatedIdNotFound(let id): throw Problem.deprecatedIdNotFound(id)
+            case .deleted: throw Problem(code: 409.18, message: "This submission has been deleted. You may not resubmit it.")
+            case .notFound: throw Problem.notFound
+            }
+        }
+    }
+
+    static func problem(_ error: XMLParseError, xml: Data) -> Problem {
+        switch error {
+        case .missingSubmissionFormId: return Problem.missingParameter("form ID xml attribute")
+        case .missingInstanceID: return Problem.missingParameter("instanceID")
+        case .doctypeForbidden:
+            return Problem.unexpectedValue(field: "XML", value: "<!DOCTYPE>", reason: "document type declarations are not accepted.")
+        default: return Problem.unparseable(format: "xml", rawLength: xml.count)
+        }
+    }
+
+    /// Central records the client as `User-Agent`, prefixed by the ODK client header when one is sent.
+    static func userAgent(_ request: Request) -> String {
+        let agent = request.headers[.userAgent] ?? ""
+        let client = request.headers[HTTPField.Name("X-ODK-Client")!]
+        let combined = [client, agent].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        return String(combined.prefix(255))
+    }
+}

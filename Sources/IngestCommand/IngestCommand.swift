@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import HummingbirdBcrypt
+import Ingest
+import Logging
+import Store
+
+@main
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "A form submission gateway for ODK Collect and pyodk, with an offline-aware entity engine.",
+        subcommands: [Serve.self, UserCreate.self])
+}
+
+/// A setting given by flag, else by environment variable, else its default.
+func setting(_ flag: String?, env name: String) -> String? {
+    flag ?? ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+}
+
+func requiredSetting(_ flag: String?, env name: String, option: String) throws -> String {
+    guard let value = setting(flag, env: name) else {
+        throw ValidationError("Missing \(option) (or the \(name) environment variable).")
+    }
+    return value
+}
+
+func integerSetting(_ flag: Int?, env name: String, default value: Int) throws -> Int {
+    if let flag { return flag }
+    guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return value }
+    guard let parsed = Int(text) else { throw ValidationError("\(name) must be a whole number, not '\(text)'.") }
+    return parsed
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server on an SQLite database (created and migrated on first start).")
+
+    @Option(help: "Path of the SQLite database file. Env: INGEST_DB.")
+    var db: String?
+
+    @Option(help: "Address to listen on. Env: INGEST_HOST. Default: 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on. Env: INGEST_PORT. Default: 8383.")
+    var port: Int?
+
+    @Option(help: "Seconds an out-of-order offline update is held before it is force-applied. Env: INGEST_BACKLOG_HOLD_SECONDS. Default: 432000 (5 days).")
+    var backlogHoldSeconds: Int?
+
+    @Option(help: "Seconds between looks for held updates to force. Env: INGEST_BACKLOG_SWEEP_SECONDS. Default: 3600.")
+    var backlogSweepSeconds: Int?
+
+    @Option(help: "Largest request body in bytes. Env: INGEST_BODY_LIMIT. Default: 100000000.")
+    var bodyLimit: Int?
+
+    func run() async throws {
+        let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
+        let configuration = GatewayConfiguration(
+            host: setting(host, env: "INGEST_HOST") ?? "127.0.0.1",
+            port: try integerSetting(port, env: "INGEST_PORT", default: 8383),
+            bodyLimit: try integerSetting(bodyLimit, env: "INGEST_BODY_LIMIT", default: 100_000_000),
+            backlogHoldSeconds: try integerSetting(backlogHoldSeconds, env: "INGEST_BACKLOG_HOLD_SECONDS", default: 432_000),
+            backlogSweepSeconds: try integerSetting(backlogSweepSeconds, env: "INGEST_BACKLOG_SWEEP_SECONDS", default: 3600))
+        var logger = Logger(label: "ingest")
+        logger.logLevel = .info
+        let store = try GatewayStore(path: path)
+        logger.info("database ready", metadata: ["path": "\(path)"])
+        // runService stops on SIGTERM/SIGINT after in-flight requests have been answered.
+        try await Gateway(store: store, configuration: configuration).application(logger: logger).runService()
+    }
+}
+
+struct UserCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user-create", abstract: "Create a web user (safe while a server uses the same database).")
+
+    @Option(help: "Path of the SQLite database file. Env: INGEST_DB.")
+    var db: String?
+
+    @Option(help: "The user's e-mail address, used to log in.")
+    var email: String
+
+    @Option(help: "The user's password.")
+    var password: String
+
+    @Option(help: "The name shown for the user. Default: the e-mail address.")
+    var displayName: String?
+
+    @Flag(help: "Make the user a site administrator.")
+    var admin = false
+
+    func run() async throws {
+        let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
+        guard !email.isEmpty, email.contains("@") else { throw ValidationError("--email must be an e-mail address.") }
+        guard !password.isEmpty else { throw ValidationError("--password must not be empty.") }
+        let store = try GatewayStore(path: path)
+        do {
+            let actor = try await store.createUser(
+                email: email, passwordHash: Bcrypt.hash(password, cost: 10), displayName: displayName, isAdmin: admin)
+            print("created user \(actor.id) <\(email)>\(admin ? " (administrator)" : "")")
+        } catch StoreError.emailTaken(let taken) {
+            throw ValidationError("A user with the e-mail \(taken) exists already.")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Entities
+import Foundation
+import GRDB
+
+/// The audit log: every change the gateway makes is written here in the same transaction.
+public struct AuditRecord: Sendable, Equatable {
+    public var id: Int64
+    public var actorId: Int64?
+    public var action: String
+    public var acteeType: String?
+    public var acteeId: Int64?
+    public var details: JSONValue
+    public var loggedAt: String
+}
+
+enum Audit {
+    static func log(
+        _ db: Database, actorId: Int64?, action: String, acteeType: String?, acteeId: Int64?, details: JSONObject
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now()])
+    }
+
+    static func record(_ row: Row) -> AuditRecord {
+        let text: String? = row["details"]
+        return AuditRecord(
+            id: row["id"], actorId: row["actor_id"], action: row["action"], acteeType: row["actee_type"],
+            acteeId: row["actee_id"], details: text.flatMap { try? JSONValue.parse($0) } ?? .null,
+            loggedAt: row["logged_at"])
+    }
+}
+
+extension GatewayStore {
+    /// Audits newest first, ties broken by id, optionally of one action.
+    public func audits(action: String?, limit: Int = 1000) async throws -> [AuditRecord] {
+        try await read { db in
+            if let action {
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?",
+                    arguments: [action, limit]
+                ).map(Audit.record)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?", arguments: [limit])
+                .map(Audit.record)
+        }
+    }
+
+    public func audits(acteeType: String, acteeId: Int64) async throws -> [AuditRecord] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audits WHERE actee_type = ? AND actee_id = ? ORDER BY logged_at DESC, id DESC",
+                arguments: [acteeType, acteeId]
+            ).map(Audit.record)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import GRDB
+
+/// The schema, as an ordered list of migrations: a database from any earlier release is moved forward.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation", migrate: foundation)
+        return migrator
+    }
+
+    /// Actors, auth, projects, forms, datasets, submissions and the audit log.
+    private static func foundation(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE actors (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    type TEXT NOT NULL CHECK (type IN ('user', 'field_key')),
+                    display_name TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT,
+                    deleted_at TEXT
+                );
+                CREATE TABLE users (
+                    actor_id INTEGER PRIMARY KEY REFERENCES actors(id),
+                    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    is_admin INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE sessions (
+                    token TEXT PRIMARY KEY,
+                    actor_id INTEGER NOT NULL REFERENCES actors(id),
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL
+                );
+                CREATE INDEX sessions_actor ON sessions(actor_id);
+                CREATE TABLE projects (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    description TEXT,
+                    archived INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT,
+                    deleted_at TEXT
+                );
+                CREATE TABLE app_users (
+                    actor_id INTEGER PRIMARY KEY REFERENCES actors(id),
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    token TEXT UNIQUE,
+                    created_by INTEGER REFERENCES actors(id)
+                );
+                CREATE TABLE assignments (
+                    actor_id INTEGER NOT NULL REFERENCES actors(id),
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    role TEXT NOT NULL,
+                    PRIMARY KEY (actor_id, project_id, role)
+                );
+                CREATE TABLE forms (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    xml_form_id TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'open',
+                    current_def_id INTEGER,
+                    draft_def_id INTEGER,
+                    created_by INTEGER REFERENCES actors(id),
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT,
+                    deleted_at TEXT
+                );
+                CREATE UNIQUE INDEX forms_live_xml_form_id ON forms(project_id, xml_form_id) WHERE deleted_at IS NULL;
+                CREATE TABLE form_defs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    form_id INTEGER NOT NULL REFERENCES forms(id),
+                    version TEXT NOT NULL,
+                    name TEXT,
+                    xml BLOB NOT NULL,
+                    hash TEXT NOT NULL,
+                    sha TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    entity_spec TEXT,
+                    draft_token TEXT,
+                    created_at TEXT NOT NULL,
+                    published_at TEXT
+                );
+                CREATE INDEX form_defs_form ON form_defs(form_id);
+                CREATE TABLE form_attachments (
+                    form_def_id INTEGER NOT NULL REFERENCES form_defs(id),
+                    name TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    content_type TEXT,
+                    blob BLOB,
+                    dataset_id INTEGER REFERENCES datasets(id),
+                    updated_at TEXT,
+                    PRIMARY KEY (form_def_id, name)
+                );
+                CREATE TABLE datasets (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    name TEXT NOT NULL,
+                    approval_required INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    published_at TEXT,
+                    UNIQUE (project_id, name)
+                );
+                CREATE TABLE dataset_properties (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    name TEXT NOT NULL,
+                    published_at TEXT,
+                    UNIQUE (dataset_id, name)
+                );
+                CREATE TABLE dataset_form_defs (
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    form_def_id INTEGER NOT NULL REFERENCES form_defs(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('source', 'linked')),
+                    actions TEXT,
+                    PRIMARY KEY (dataset_id, form_def_id, kind)
+                );
+                CREATE TABLE dataset_property_fields (
+                    property_id INTEGER NOT NULL REFERENCES dataset_properties(id),
+                    form_def_id INTEGER NOT NULL REFERENCES form_defs(id),
+                    path TEXT NOT NULL,
+                    PRIMARY KEY (property_id, form_def_id, path)
+                );
+                CREATE TABLE submissions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    form_id INTEGER NOT NULL REFERENCES forms(id),
+                    instance_id TEXT NOT NULL,
+                    submitter_id INTEGER REFERENCES actors(id),
+                    device_id TEXT,
+                    user_agent TEXT,
+                    review_state TEXT,
+                    draft INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT,
+                    deleted_at TEXT,
+                    UNIQUE (form_id, instance_id, draft)
+                );
+                CREATE TABLE submission_defs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+                    form_def_id INTEGER NOT NULL REFERENCES form_defs(id),
+                    instance_id TEXT NOT NULL,
+                    instance_name TEXT,
+                    deprecated_id TEXT,
+                    xml BLOB NOT NULL,
+                    submitter_id INTEGER REFERENCES actors(id),
+                    device_id TEXT,
+                    user_agent TEXT,
+                    current INTEGER NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX submission_defs_submission ON submission_defs(submission_id);
+                CREATE UNIQUE INDEX submission_defs_instance ON submission_defs(submission_id, instance_id);
+                CREATE TABLE submission_attachments (
+                    submission_def_id INTEGER NOT NULL REFERENCES submission_defs(id),
+                    name TEXT NOT NULL,
+                    content_type TEXT,
+                    blob BLOB,
+                    PRIMARY KEY (submission_def_id, name)
+                );
+                CREATE TABLE audits (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    actor_id INTEGER REFERENCES actors(id),
+                    action TEXT NOT NULL,
+                    actee_type TEXT,
+                    actee_id INTEGER,
+                    details TEXT,
+                    logged_at TEXT NOT NULL
+                );
+                CREATE INDEX audits_action ON audits(action, id);
+                CREATE INDEX audits_actee ON audits(actee_type, actee_id, id);
+                """)
+    }
+}

@@ -1,0 +1,311 @@
+import Entities
+import Foundation
+import GRDB
+import XMLParse
+
+public struct SubmissionRecord: Sendable, Equatable {
+    public var id: Int64
+    public var formId: Int64
+    public var instanceId: String
+    public var submitterId: Int64?
+    public var deviceId: String?
+    public var userAgent: String?
+    public var reviewState: String?
+    public var createdAt: String
+    public var updatedAt: String?
+    public var current: SubmissionDefRecord
+}
+
+public struct SubmissionDefRecord: Sendable, Equatable {
+    public var id: Int64
+    public var formDefId: Int64
+    public var instanceId: String
+    public var instanceName: String?
+    public var deprecatedId: String?
+    public var xml: Data
+    public var submitterId: Int64?
+    public var deviceId: String?
+    public var userAgent: String?
+    public var createdAt: String
+}
+
+public struct IncomingAttachment: Sendable, Equatable {
+    public var name: String
+    public var contentType: String?
+    public var data: Data
+
+    public init(name: String, contentType: String?, data: Data) {
+        self.name = name
+        self.contentType = contentType
+        self.data = data
+    }
+}
+
+public struct SubmissionAttachmentRecord: Sendable, Equatable {
+    public var name: String
+    public var contentType: String?
+    public var blob: Data?
+}
+
+/// Who sent a submission and how.
+public struct SubmissionOrigin: Sendable {
+    public var actorId: Int64
+    public var deviceId: String?
+    public var userAgent: String?
+
+    public init(actorId: Int64, deviceId: String?, userAgent: String?) {
+        self.actorId = actorId
+        self.deviceId = deviceId
+        self.userAgent = userAgent
+    }
+}
+
+/// What storing a submission did.
+public enum SubmissionWriteOutcome: Sendable, Equatable {
+    case created(SubmissionRecord)
+    /// The same instanceID with byte-identical XML: nothing new but any attachments not seen before.
+    case duplicate(SubmissionRecord)
+    /// A new version of an existing submission (an edit naming the current version in `deprecatedID`).
+    case edited(SubmissionRecord)
+}
+
+public enum SubmissionWriteError: Error, Equatable, Sendable {
+    /// The same instanceID exists with different XML.
+    case conflictingDuplicate(instanceId: String)
+    /// `deprecatedID` names a submission version that is not the current one.
+    case deprecatedIdNotCurrent(String)
+    /// `deprecatedID` names no submission version of this form.
+    case deprecatedIdNotFound(String)
+    /// The edit's target is not the submission named in the URL.
+    /// The instanceID belongs to a submission that was deleted: it may not be sent again.
+    case deleted
+    case notFound
+}
+
+extension GatewayStore {
+    /// Stores a new submission, or recognises a repeat of one; with `acceptEdits`, a submission
+    /// carrying `deprecatedID` becomes a new version of the one it replaces (OpenRosa's way of editing).
+    public func storeSubmission(
+        formId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, attachments: [IncomingAttachment],
+        origin: SubmissionOrigin, acceptEdits: Bool
+    ) async throws -> SubmissionWriteOutcome {
+        try await write { db in
+            if let existing = try Submissions.defRow(db, formId: formId, instanceId: parsed.instanceId) {
+                if try Submissions.isDeleted(db, submissionId: existing["submission_id"]) {
+                    throw SubmissionWriteError.deleted
+                }
+                let storedXML: Data = existing["xml"]
+                guard storedXML == xml else { throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId) }
+                try Submissions.addAttachments(db, defId: existing["id"], attachments: attachments, actorId: origin.actorId,
+                                               submissionId: existing["submission_id"])
+                return .duplicate(try Submissions.submission(db, id: existing["submission_id"])!)
+            }
+            if acceptEdits, let deprecatedId = parsed.deprecatedId {
+                guard let target = try Submissions.currentDefRow(db, formId: formId, instanceId: deprecatedId) else {
+                    if try Submissions.defRow(db, formId: formId, instanceId: deprecatedId) != nil {
+                        throw SubmissionWriteError.deprecatedIdNotCurrent(deprecatedId)
+                    }
+                    throw SubmissionWriteError.deprecatedIdNotFound(deprecatedId)
+                }
+                let submissionId: Int64 = target["submission_id"]
+                try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
+                                           attachments: attachments, origin: origin)
+                return .edited(try Submissions.submission(db, id: submissionId)!)
+            }
+            let now = Timestamp.now()
+            try db.execute(
+                sql: """
+                    INSERT INTO submissions (form_id, instance_id, submitter_id, device_id, user_agent, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now])
+            let submissionId = db.lastInsertedRowID
+            let defId = try Submissions.insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
+                                                  origin: origin, at: now)
+            try Submissions.addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
+            try Audit.log(db, actorId: origin.actorId, action: "submission.create", acteeType: "submission", acteeId: submissionId,
+                          details: ["instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+            return .created(try Submissions.submission(db, id: submissionId)!)
+        }
+    }
+
+    /// A REST edit (`PUT`): the XML's `deprecatedID` must name the submission's current version.
+    public func editSubmission(
+        submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, origin: SubmissionOrigin
+    ) async throws -> SubmissionRecord {
+        try await write { db in
+            guard let current = try Submissions.submission(db, id: submissionId) else { throw SubmissionWriteError.notFound }
+            guard let deprecatedId = parsed.deprecatedId, deprecatedId == current.current.instanceId else {
+                throw SubmissionWriteError.deprecatedIdNotCurrent(parsed.deprecatedId ?? "")
+            }
+            if try Submissions.defRow(db, formId: current.formId, instanceId: parsed.instanceId) != nil {
+                throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId)
+            }
+            try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
+                                       attachments: [], origin: origin)
+            return try Submissions.submission(db, id: submissionId)!
+        }
+    }
+
+    public func submissions(formId: Int64) async throws -> [SubmissionRecord] {
+        try await read { db in
+            try Int64.fetchAll(
+                db, sql: "SELECT id FROM submissions WHERE form_id = ? AND deleted_at IS NULL AND draft = 0 ORDER BY created_at DESC, id DESC",
+                arguments: [formId]
+            ).compactMap { try Submissions.submission(db, id: $0) }
+        }
+    }
+
+    public func submission(formId: Int64, instanceId: String) async throws -> SubmissionRecord? {
+        try await read { db in
+            guard let id = try Int64.fetchOne(
+                db, sql: "SELECT id FROM submissions WHERE form_id = ? AND instance_id = ? AND deleted_at IS NULL AND draft = 0",
+                arguments: [formId, instanceId])
+            else { return nil }
+            return try Submissions.submission(db, id: id)
+        }
+    }
+
+    public func setReviewState(submissionId: Int64, state: String, actorId: Int64) async throws -> SubmissionRecord {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE submissions SET review_state = ?, updated_at = ? WHERE id = ?",
+                arguments: [state, Timestamp.now(), submissionId])
+            try Audit.log(db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
+                          details: ["reviewState": .string(state)])
+            return try Submissions.submission(db, id: submissionId)!
+        }
+    }
+
+    public func deleteSubmission(submissionId: Int64, actorId: Int64) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE submissions SET deleted_at = ? WHERE id = ?", arguments: [Timestamp.now(), submissionId])
+            try Audit.log(db, actorId: actorId, action: "submission.delete", acteeType: "submission", acteeId: submissionId, details: [:])
+        }
+    }
+
+    public func submissionAttachments(defId: Int64) async throws -> [SubmissionAttachmentRecord] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT name, content_type, blob FROM submission_attachments WHERE submission_def_id = ? ORDER BY name",
+                arguments: [defId]
+            ).map { SubmissionAttachmentRecord(name: $0["name"], contentType: $0["content_type"], blob: $0["blob"]) }
+        }
+    }
+}
+
+/// Submission queries shared by the store's submission operations.
+enum Submissions {
+    static func defRow(_ db: Database, formId: Int64, instanceId: String) throws -> Row? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT d.* FROM submission_defs d JOIN submissions s ON s.id = d.submission_id
+                WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0
+                """,
+            arguments: [formId, instanceId])
+    }
+
+    static func isDeleted(_ db: Database, submissionId: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT deleted_at IS NOT NULL FROM submissions WHERE id = ?", arguments: [submissionId]) ?? false
+    }
+
+    static func currentDefRow(_ db: Database, formId: Int64, instanceId: String) throws -> Row? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT d.* FROM submission_defs d JOIN submissions s ON s.id = d.submission_id
+                WHERE s.form_id = ? AND d.instance_id = ? AND d.current = 1 AND s.deleted_at IS NULL AND s.draft = 0
+                """,
+            arguments: [formId, instanceId])
+    }
+
+    static func insertDef(
+        _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, origin: SubmissionOrigin,
+        at time: String
+    ) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO submission_defs (submission_id, form_def_id, instance_id, instance_name, deprecated_id, xml,
+                  submitter_id, device_id, user_agent, current, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                """,
+            arguments: [
+                submissionId, formDefId, parsed.instanceId, parsed.instanceName, parsed.deprecatedId, xml, origin.actorId,
+                origin.deviceId, origin.userAgent, time,
+            ])
+        return db.lastInsertedRowID
+    }
+
+    static func addVersion(
+        _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission,
+        attachments: [IncomingAttachment], origin: SubmissionOrigin
+    ) throws {
+        let now = Timestamp.now()
+        try db.execute(sql: "UPDATE submission_defs SET current = 0 WHERE submission_id = ?", arguments: [submissionId])
+        let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
+        try addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
+        try db.execute(
+            sql: "UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", arguments: [now, submissionId])
+        try Audit.log(db, actorId: origin.actorId, action: "submission.update.version", acteeType: "submission", acteeId: submissionId,
+                      details: ["instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+    }
+
+    /// Stores attachments not stored before; a file already present is left as it was.
+    static func addAttachments(
+        _ db: Database, defId: Int64, attachments: [IncomingAttachment], actorId: Int64?, submissionId: Int64
+    ) throws {
+        for attachment in attachments {
+            try db.execute(
+                sql: """
+                    INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
+                    WHERE blob IS NULL
+                    """,
+                arguments: [defId, attachment.name, attachment.contentType, attachment.data])
+            if db.changesCount > 0, let actorId {
+                try Audit.log(db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
+                              acteeId: submissionId, details: ["name": .string(attachment.name)])
+            }
+        }
+    }
+
+    static func submission(_ db: Database, id: Int64) throws -> SubmissionRecord? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT s.*, d.id AS def_id, d.form_def_id, d.instance_id AS def_instance_id, d.instance_name, d.deprecated_id,
+                  d.xml, d.submitter_id AS def_submitter_id, d.device_id AS def_device_id, d.user_agent AS def_user_agent,
+                  d.created_at AS def_created_at
+                FROM submissions s JOIN submission_defs d ON d.submission_id = s.id AND d.current = 1
+                WHERE s.id = ? AND s.deleted_at IS NULL
+                """,
+            arguments: [id])
+        else { return nil }
+        let current = SubmissionDefRecord(
+            id: row["def_id"], formDefId: row["form_def_id"], instanceId: row["def_instance_id"],
+            instanceName: row["instance_name"], deprecatedId: row["deprecated_id"], xml: row["xml"],
+            submitterId: row["def_submitter_id"], deviceId: row["def_device_id"], userAgent: row["def_user_agent"],
+            createdAt: row["def_created_at"])
+        return SubmissionRecord(
+            id: row["id"], formId: row["form_id"], instanceId: row["instance_id"], submitterId: row["submitter_id"],
+            deviceId: row["device_id"], userAgent: row["user_agent"], reviewState: row["review_state"],
+            createdAt: row["created_at"], updatedAt: row["updated_at"], current: current)
+    }
+}
+
+extension GatewayStore {
+    /// Adds or replaces one attachment of the submission's current version over REST.
+    public func addSubmissionAttachment(submission: SubmissionRecord, attachment: IncomingAttachment, actorId: Int64) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
+                    """,
+                arguments: [submission.current.id, attachment.name, attachment.contentType, attachment.data])
+            try Audit.log(db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
+                          acteeId: submission.id, details: ["instanceId": .string(submission.instanceId), "name": .string(attachment.name)])
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import CLibXML2
+import Foundation
+
+/// Reads an XForm's definition with libxml2's tree API (forms are small and read once, at upload).
+public enum XFormParser {
+    public static func parse(_ data: Data) throws(XMLParseError) -> XFormDefinition {
+        LibXML.ensureReady()
+        let parsed: Result<XFormDefinition, XMLParseError> = data.withUnsafeBytes { raw in
+            if DoctypeGuard.containsDoctype(raw) { return .failure(.doctypeForbidden) }
+            xmlResetLastError()
+            let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self)
+            guard let doc = xmlReadMemory(base, Int32(raw.count), nil, nil, LibXML.safeOptions) else {
+                return .failure(.notWellFormed(LibXML.lastErrorMessage()))
+            }
+            defer { xmlFreeDoc(doc) }
+            if doc.pointee.intSubset != nil { return .failure(.doctypeForbidden) }
+            return Result { () throws(XMLParseError) in try read(XMLNode(doc: doc)) }
+        }
+        return try parsed.get()
+    }
+
+    private static func read(_ root: XMLNode?) throws(XMLParseError) -> XFormDefinition {
+        let head = root?.child("head")
+        guard let model = head?.child("model"),
+            let instance = model.children("instance").first(where: { $0.attribute("id") == nil }),
+            let primary = instance.elementChildren.first
+        else { throw .missingPrimaryInstance }
+        guard let formId = primary.attribute("id"), !formId.isEmpty else { throw .missingFormId }
+
+        let binds = model.children("bind")
+        let declarations = entityDeclarations(in: primary, binds: binds)
+        return XFormDefinition(
+            xmlFormId: formId,
+            version: primary.attribute("version") ?? "",
+            title: head?.child("title")?.text,
+            entitiesVersion: model.attribute("entities-version"),
+            entityDeclarations: declarations,
+            attachments: attachments(model: model),
+            hasInstanceID: primary.child("meta")?.child("instanceID") != nil)
+    }
+
+    private static func entityDeclarations(in primary: XMLNode, binds: [XMLNode]) -> [EntityDeclaration] {
+        var found: [EntityDeclaration] = []
+        func visit(_ node: XMLNode, path: [String], inRepeat: Bool) {
+            let repeating = inRepeat || node.attribute("template") != nil
+            if let entity = node.child("meta")?.child("entity"),
+                !found.contains(where: { $0.containerPath == path })
+            {
+                found.append(
+                    EntityDeclaration(
+                        dataset: entity.attribute("dataset") ?? "",
+                        allowsCreate: entity.attribute("create") != nil,
+                        allowsUpdate: entity.attribute("update") != nil,
+                        containerPath: path, isInRepeat: repeating, properties: []))
+            }
+            for child in node.elementChildren where child.localName != "meta" {
+                visit(child, path: path + [child.localName], inRepeat: repeating)
+            }
+        }
+        visit(primary, path: [primary.localName], inRepeat: false)
+
+        for bind in binds {
+            guard let property = bind.attribute("saveto"),
+                let nodeset = bind.attribute("nodeset") ?? bind.attribute("ref")
+            else { continue }
+            let path = nodeset.split(separator: "/").map { LibXML.localName(String($0)) }
+            // The deepest entity container holding the field owns the property.
+            let owner = found.indices
+                .filter { path.starts(with: found[$0].containerPath) }
+                .max { found[$0].containerPath.count < found[$1].containerPath.count }
+            if let owner { found[owner].properties.append(SavetoBinding(path: path, property: property)) }
+        }
+        return found
+    }
+
+    private static func attachments(model: XMLNode) -> [FormAttachmentReference] {
+        var references: [FormAttachmentReference] = []
+        func add(_ uri: String) {
+            guard let reference = attachmentReference(uri),
+                !references.contains(where: { $0.name == reference.name })
+            else { return }
+            references.append(reference)
+        }
+        for instance in model.children("instance") {
+            if let src = instance.attribute("src") { add(src) }
+        }
+        for value in model.child("itext")?.descendants("value") ?? [] {
+            if let text = value.text { add(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return references
+    }
+
+    private static func attachmentReference(_ uri: String) -> FormAttachmentReference? {
+        let kinds: [(String, FormAttachmentReference.Kind)] = [
+            ("jr://file-csv/", .csv), ("jr://file/", .file), ("jr://images/", .image),
+            ("jr://audio/", .audio), ("jr://video/", .video),
+        ]
+        for (prefix, kind) in kinds where uri.hasPrefix(prefix) {
+            let name = String(uri.dropFirst(prefix.count))
+            return name.isEmpty ? nil : FormAttachmentReference(name: name, kind: kind)
+        }
+        return nil
+    }
+}
