@@ -53,7 +53,7 @@ extension Gateway {
     func dataset(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, DatasetDetail) {
         let actor = try await access.actor(request, context)
         guard let projectId = context.parameters.get("projectId", as: Int64.self), try await store.project(id: projectId) != nil,
-            let detail = try await store.dataset(projectId: projectId, name: context.parameters.require("name"))
+            let detail = try await store.dataset(projectId: projectId, name: context.parameters.decoded("name"))
         else { throw Problem.notFound }
         try await access.require(capability, projectId: projectId, actor: actor)
         return (actor, detail)

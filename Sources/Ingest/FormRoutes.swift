@@ -100,7 +100,7 @@ extension Gateway {
         router.post(RouterPath("\(forms)/:xmlFormId/draft/attachments/:name")) { request, context in
             let (actor, form) = try await self.form(request, context, .manageForms)
             guard let draft = form.draft else { throw Problem.notFound }
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             let bytes = try await request.collectBody(limit: configuration.bodyLimit)
             guard try await store.uploadFormAttachment(
                 defId: draft.id, formId: form.id, name: name, contentType: request.headers[.contentType], blob: bytes, actorId: actor.id)
@@ -114,7 +114,7 @@ extension Gateway {
     func form(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, FormRecord) {
         let actor = try await access.actor(request, context)
         let project = try await access.project(context.parameters.get("projectId", as: Int64.self), capability, for: actor)
-        guard let form = try await store.form(projectId: project.id, xmlFormId: context.parameters.require("xmlFormId")) else {
+        guard let form = try await store.form(projectId: project.id, xmlFormId: context.parameters.decoded("xmlFormId")) else {
             throw Problem.notFound
         }
         return (actor, form)

@@ -52,3 +52,11 @@ extension Request {
         headers[HTTPField.Name("X-Extended-Metadata")!]?.lowercased() == "true"
     }
 }
+
+extension Parameters {
+    /// A path parameter with its percent-escapes decoded (pyodk escapes `:` in `uuid:` instance ids).
+    func decoded(_ name: String) throws -> String {
+        let raw = try require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
+}

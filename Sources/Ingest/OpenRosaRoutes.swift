@@ -77,7 +77,7 @@ extension Gateway {
         router.get(RouterPath("\(project)/forms/:xmlFormId/attachments/:name")) { request, context in
             let (_, form) = try await self.form(request, context, .readForms)
             guard let def = form.current else { throw Problem.notFound }
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             guard let attachment = try await store.formAttachments(defId: def.id).first(where: { $0.name == name }) else {
                 throw Problem.notFound
             }

@@ -47,7 +47,7 @@ extension Gateway {
         router.post("\(prefix)/projects/:projectId/assignments/:role/:actorId") { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
-            let roleParameter = try context.parameters.require("role")
+            let roleParameter = try context.parameters.decoded("role")
             guard let role = Access.roles.first(where: { $0.system == roleParameter || String($0.id) == roleParameter }),
                 ["manager", "viewer", "formfill"].contains(role.system),
                 let targetId = context.parameters.get("actorId", as: Int64.self),
@@ -61,7 +61,7 @@ extension Gateway {
         router.post("\(prefix)/projects/:projectId/forms/:xmlFormId/assignments/:role/:actorId") { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageForms, for: actor)
-            guard try await store.form(projectId: project.id, xmlFormId: context.parameters.require("xmlFormId")) != nil,
+            guard try await store.form(projectId: project.id, xmlFormId: context.parameters.decoded("xmlFormId")) != nil,
                 let targetId = context.parameters.get("actorId", as: Int64.self),
                 let target = try await store.actor(id: targetId), target.projectId == project.id
             else { throw Problem.notFound }

@@ -21,9 +21,9 @@ extension Gateway {
             ])
         }
 
-        router.delete("/v1/sessions/:token") { request, context in
+        router.delete("/v1/sessions/:sessionToken") { request, context in
             let actor = try await access.actor(request, context)
-            var token = try context.parameters.require("token")
+            var token = try context.parameters.decoded("sessionToken")
             if token == "current", let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
                 token = String(header.dropFirst("Bearer ".count))
             }

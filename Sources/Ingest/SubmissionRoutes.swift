@@ -15,7 +15,7 @@ extension Gateway {
             }
             let xml = try await xmlBody(request)
             let accepted = try await intake.accept(
-                projectId: projectId, urlFormId: try context.parameters.require("xmlFormId"), xml: xml, attachments: [],
+                projectId: projectId, urlFormId: try context.parameters.decoded("xmlFormId"), xml: xml, attachments: [],
                 actor: actor, deviceId: request.uri.queryParameters.get("deviceID"),
                 userAgent: SubmissionIntake.userAgent(request), channel: .rest)
             if case .duplicate(let existing) = accepted.outcome {
@@ -65,7 +65,7 @@ extension Gateway {
             do { header = try SubmissionParser.header(xml) } catch let error as XMLParseError {
                 throw SubmissionIntake.problem(error, xml: xml)
             }
-            let xmlFormId = try context.parameters.require("xmlFormId")
+            let xmlFormId = try context.parameters.decoded("xmlFormId")
             guard header.xmlFormId == xmlFormId else {
                 throw Problem.unexpectedValue(field: "form id", value: header.xmlFormId, reason: "did not match the form ID in the URL")
             }
@@ -109,7 +109,7 @@ extension Gateway {
 
         router.get(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions)
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             guard let attachment = try await store.submissionAttachments(defId: submission.current.id).first(where: { $0.name == name }),
                 let blob = attachment.blob
             else { throw Problem.notFound }
@@ -118,7 +118,7 @@ extension Gateway {
 
         router.post(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in
             let (actor, submission) = try await self.submission(request, context, .submit)
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             let bytes = try await request.collectBody(limit: configuration.bodyLimit)
             try await store.addSubmissionAttachment(
                 submission: submission, attachment: IncomingAttachment(name: name, contentType: request.headers[.contentType], data: bytes),
@@ -130,7 +130,7 @@ extension Gateway {
     /// The submission named in the URL, by its logical instanceId.
     func submission(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, SubmissionRecord) {
         let (actor, form) = try await self.form(request, context, capability)
-        guard let submission = try await store.submission(formId: form.id, instanceId: context.parameters.require("instanceId")) else {
+        guard let submission = try await store.submission(formId: form.id, instanceId: context.parameters.decoded("instanceId")) else {
             throw Problem.notFound
         }
         return (actor, submission)

@@ -1,0 +1,404 @@
+"""End-to-end test: a real `ingest serve` driven by pyodk 1.3.0 and plain OpenRosa HTTP.
+
+Run through run.sh, which sets INGEST_E2E_BIN (the server binary) and
+INGEST_E2E_REPO (the repository root, for SampleForms/).
+
+Every assertion is what a Central user or client would check; where the gateway
+differs from ODK Central the test fails rather than adapting to the gateway.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import requests
+from pyodk._utils.session import Adapter
+from pyodk.client import Client
+
+REPO = Path(os.environ.get("INGEST_E2E_REPO", Path(__file__).resolve().parents[2]))
+BIN = os.environ.get("INGEST_E2E_BIN", str(REPO / ".build/debug/ingest"))
+SAMPLES = REPO / "SampleForms"
+XFORMS = SAMPLES / "xforms"
+SUBS = SAMPLES / "submissions"
+
+EMAIL = "e2e-admin@example.org"
+PASSWORD = "correct horse battery staple e2e"
+PROJECT_NAME = "End-to-end project"
+
+OPENROSA = {"X-OpenRosa-Version": "1.0"}
+OR_RESPONSE_NS = "{http://openrosa.org/http/response}"
+XFORMS_LIST_NS = "{http://openrosa.org/xforms/xformsList}"
+TIMEOUT = 15  # seconds, for every single HTTP request
+
+SITE_IID = "uuid:55550000-0000-4000-8000-000000000001"
+BEECH_IID = "uuid:11110000-0000-4000-8000-000000000002"
+OAK_IID = "uuid:11110000-0000-4000-8000-000000000001"
+OAK_EDITED_IID = "uuid:11110000-0000-4000-8000-0000000000e1"
+PINE_IID = "uuid:11110000-0000-4000-8000-000000000003"
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_tail(path: Path, n: int = 4000) -> str:
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return "(no server log)"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def server():
+    """A fresh database with one administrator, and `ingest serve` on a free loopback port."""
+    assert os.access(BIN, os.X_OK), f"ingest binary not executable: {BIN}"
+    with tempfile.TemporaryDirectory(prefix="ingest-e2e-") as tmp:
+        tmp = Path(tmp)
+        db = tmp / "gateway.sqlite"
+        created = subprocess.run(
+            [BIN, "user-create", "--db", str(db), "--email", EMAIL, "--password", PASSWORD, "--admin"],
+            capture_output=True, text=True, timeout=30,
+        )
+        assert created.returncode == 0, f"user-create failed: {created.stdout}{created.stderr}"
+
+        port = _free_loopback_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = tmp / "server.log"
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(
+            [BIN, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited early ({proc.returncode}):\n{_log_tail(log_path)}")
+                try:
+                    if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"/healthz not 200 within 30 s:\n{_log_tail(log_path)}")
+                time.sleep(0.1)
+            yield {"base": base, "tmp": tmp, "log": log_path}
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
+            log.close()
+
+
+@pytest.fixture(scope="session")
+def token(server):
+    """A web-user session token obtained with a plain POST /v1/sessions."""
+    r = requests.post(f"{server['base']}/v1/sessions",
+                      json={"email": EMAIL, "password": PASSWORD}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert isinstance(body.get("token"), str) and body["token"]
+    return body["token"]
+
+
+@pytest.fixture(scope="session")
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _write_config(server, project_id=None) -> None:
+    lines = [
+        "[central]",
+        f'base_url = "{server["base"]}"',
+        f'username = "{EMAIL}"',
+        f'password = "{PASSWORD}"',
+    ]
+    if project_id is not None:
+        lines.append(f"default_project_id = {project_id}")
+    (server["tmp"] / "pyodk_config.toml").write_text("\n".join(lines) + "\n")
+
+
+def _client() -> Client:
+    c = Client()  # reads PYODK_CONFIG_FILE / PYODK_CACHE_FILE
+    # pyodk mounts its timeout adapter for https only; bound every request here too,
+    # and do not retry 5xx (a server error must show up as such).
+    c.session.mount("http://", Adapter(timeout=TIMEOUT, max_retries=0))
+    return c
+
+
+@pytest.fixture(scope="session")
+def pyodk_env(server):
+    saved = {k: os.environ.get(k) for k in ("PYODK_CONFIG_FILE", "PYODK_CACHE_FILE")}
+    os.environ["PYODK_CONFIG_FILE"] = str(server["tmp"] / "pyodk_config.toml")
+    os.environ["PYODK_CACHE_FILE"] = str(server["tmp"] / "pyodk_cache.toml")
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def project_id(server, pyodk_env):
+    """Log in with pyodk (no default project yet) and create the project over HTTP."""
+    _write_config(server)
+    with _client() as bootstrap:  # open() logs in: POST sessions, token cached
+        r = bootstrap.session.post("projects", json={"name": PROJECT_NAME}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        pid = r.json()["id"]
+    assert isinstance(pid, int)
+    assert (server["tmp"] / "pyodk_cache.toml").exists(), "pyodk did not cache its token"
+    _write_config(server, project_id=pid)
+    return pid
+
+
+@pytest.fixture(scope="session")
+def client(project_id):
+    """The pyodk client a user would make: config file with default_project_id, cached token."""
+    c = _client().open()  # cached token -> GET users/current
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def published(client):
+    """Both forms published with pyodk's forms.create (create draft, then publish)."""
+    return {
+        fid: client.forms.create(definition=str(XFORMS / f"{fid}.xml"))
+        for fid in ("site_photo", "trees_registration")
+    }
+
+
+@pytest.fixture(scope="session")
+def api(server, project_id):
+    return f"{server['base']}/v1/projects/{project_id}"
+
+
+def _openrosa_post(url, xml: bytes, headers, media=()):
+    files = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
+    files += [(name, (name, data, "image/jpeg")) for name, data in media]
+    return requests.post(url, files=files, headers={**OPENROSA, **headers}, timeout=TIMEOUT)
+
+
+def _assert_openrosa_ok(r):
+    assert r.status_code == 201, f"{r.status_code}: {r.text}"
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{OR_RESPONSE_NS}OpenRosaResponse", r.text
+    msg = root.find(f"{OR_RESPONSE_NS}message")
+    assert msg is not None and msg.get("nature") != "error", r.text
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_pyodk_logs_in_and_lists_projects(client, project_id):
+    assert client.session.headers["Authorization"].startswith("Bearer ")
+    projects = client.projects.list()
+    assert [(p.id, p.name) for p in projects if p.id == project_id] == [(project_id, PROJECT_NAME)]
+    assert client.projects.get().name == PROJECT_NAME  # default_project_id from the config
+    me = client.session.get("users/current", timeout=TIMEOUT)
+    assert me.status_code == 200 and me.json()["email"] == EMAIL
+
+
+def test_pyodk_publishes_forms(client, published):
+    for fid, created in published.items():
+        assert created.xmlFormId == fid
+        assert created.version == "1"
+
+    listed = {f.xmlFormId: f for f in client.forms.list()}
+    assert set(listed) >= {"site_photo", "trees_registration"}
+    for fid in ("site_photo", "trees_registration"):
+        form = client.forms.get(fid)
+        assert form.xmlFormId == fid
+        assert form.version == "1"
+        assert form.state == "open"
+        assert form.publishedAt is not None, "form is still a draft after forms.create"
+        assert listed[fid].publishedAt is not None
+    assert client.forms.get("site_photo").name == "Site photo"
+    assert client.forms.get("trees_registration").name == "Tree registration"
+    # The definition comes back exactly as uploaded.
+    assert client.forms.get_xml("site_photo") == (XFORMS / "site_photo.xml").read_text()
+
+
+def test_publishing_entity_form_creates_dataset(client, published):
+    names = [d.name for d in client.entity_lists.list()]
+    assert "trees" in names
+
+
+def test_pyodk_submission_create_list_get_xml(client, published):
+    xml = (SUBS / "trees_registration" / "reg-2-beech.xml").read_text()
+    created = client.submissions.create(xml=xml, form_id="trees_registration")
+    assert created.instanceId == BEECH_IID
+
+    listed = client.submissions.list(form_id="trees_registration")
+    assert BEECH_IID in [s.instanceId for s in listed]
+
+    got = client.submissions.get(instance_id=BEECH_IID, form_id="trees_registration")
+    assert got.instanceId == BEECH_IID
+    assert got.reviewState is None  # Central: null until reviewed
+
+    # pyodk has no submission-XML call; fetch it as a pyodk user would, through the session.
+    url = client.session.urlformat(
+        "projects/{pid}/forms/{fid}/submissions/{iid}.xml",
+        pid=client.project_id, fid="trees_registration", iid=BEECH_IID,
+    )
+    r = client.session.get(url, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.content == xml.encode("utf-8")
+
+
+def test_pyodk_review_sets_approved(client, published):
+    if BEECH_IID not in [s.instanceId for s in client.submissions.list(form_id="trees_registration")]:
+        client.submissions.create(
+            xml=(SUBS / "trees_registration" / "reg-2-beech.xml").read_text(),
+            form_id="trees_registration",
+        )
+    client.submissions.review(instance_id=BEECH_IID, review_state="approved",
+                              form_id="trees_registration")
+    assert client.submissions.get(instance_id=BEECH_IID, form_id="trees_registration").reviewState == "approved"
+    listed = {s.instanceId: s for s in client.submissions.list(form_id="trees_registration")}
+    assert listed[BEECH_IID].reviewState == "approved"
+
+
+def test_pyodk_edit_creates_new_version(client, published):
+    original = (SUBS / "trees_registration" / "reg-1-oak.xml").read_text()
+    edited = (SUBS / "trees_registration" / "reg-1-oak-edited.xml").read_text()
+    client.submissions.create(xml=original, form_id="trees_registration")
+
+    client.submissions.edit(instance_id=OAK_IID, xml=edited, form_id="trees_registration")
+
+    got = client.submissions.get(instance_id=OAK_IID, form_id="trees_registration")
+    assert got.instanceId == OAK_IID  # the logical id stays the first instanceID
+    assert got.reviewState == "edited"
+    ids = [s.instanceId for s in client.submissions.list(form_id="trees_registration")]
+    assert ids.count(OAK_IID) == 1 and OAK_EDITED_IID not in ids
+    url = client.session.urlformat(
+        "projects/{pid}/forms/{fid}/submissions/{iid}.xml",
+        pid=client.project_id, fid="trees_registration", iid=OAK_IID,
+    )
+    r = client.session.get(url, timeout=TIMEOUT)
+    assert r.status_code == 200 and r.content == edited.encode("utf-8")
+
+
+def test_percent_encoded_instance_id_in_path(api, auth, published):
+    """pyodk (and Central's web UI) percent-encode instance ids: uuid%3A... names the same submission."""
+    iid = "uuid:55550000-0000-4000-8000-0000000000aa"
+    xml = (SUBS / "site_photo" / "site-1.xml").read_bytes().replace(SITE_IID.encode(), iid.encode())
+    r = requests.post(f"{api}/forms/site_photo/submissions", data=xml,
+                      headers={**auth, "Content-Type": "application/xml"}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    base = f"{api}/forms/site_photo/submissions"
+    encoded = iid.replace(":", "%3A")
+    for suffix in ("", ".xml", "/attachments"):
+        raw = requests.get(f"{base}/{iid}{suffix}", headers=auth, timeout=TIMEOUT)
+        enc = requests.get(f"{base}/{encoded}{suffix}", headers=auth, timeout=TIMEOUT)
+        assert raw.status_code == 200, f"GET .../{iid}{suffix}: {raw.status_code} {raw.text}"
+        assert enc.status_code == 200, f"GET .../{encoded}{suffix}: {enc.status_code} {enc.text}"
+        assert enc.content == raw.content
+
+
+def test_openrosa_head_submission(api, auth, published):
+    r = requests.head(f"{api}/submission", headers={**OPENROSA, **auth}, timeout=TIMEOUT)
+    assert r.status_code == 204, r.text
+    assert r.headers.get("X-OpenRosa-Version") == "1.0"
+    assert r.headers.get("X-OpenRosa-Accept-Content-Length")
+
+
+def test_openrosa_submission_with_attachment(api, auth, published):
+    xml = (SUBS / "site_photo" / "site-1.xml").read_bytes()
+    jpeg = (SUBS / "site_photo" / "tree.jpg").read_bytes()
+
+    r = _openrosa_post(f"{api}/submission", xml, auth, media=[("tree.jpg", jpeg)])
+    _assert_openrosa_ok(r)
+    assert r.headers.get("X-OpenRosa-Version") == "1.0"
+
+    sub = f"{api}/forms/site_photo/submissions/{SITE_IID}"  # ':' is legal in a path segment
+    r = requests.get(f"{sub}/attachments", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"name": "tree.jpg", "exists": True}]
+
+    r = requests.get(f"{sub}/attachments/tree.jpg", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.content == jpeg
+
+    r = requests.get(f"{sub}.xml", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200 and r.content == xml
+
+    # Collect retrying the very same submission: accepted again, nothing duplicated.
+    r = _openrosa_post(f"{api}/submission", xml, auth, media=[("tree.jpg", jpeg)])
+    _assert_openrosa_ok(r)
+    r = requests.get(f"{api}/forms/site_photo/submissions", headers=auth, timeout=TIMEOUT)
+    assert [s["instanceId"] for s in r.json()].count(SITE_IID) == 1
+
+    # Same instanceID, different content: conflict.
+    changed = xml.replace(b"Oak stand by the north gate", b"Oak stand by the south gate")
+    assert changed != xml
+    r = _openrosa_post(f"{api}/submission", changed, auth)
+    assert r.status_code == 409, f"{r.status_code}: {r.text}"
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{OR_RESPONSE_NS}OpenRosaResponse", r.text
+    assert root.find(f"{OR_RESPONSE_NS}message").get("nature") == "error"
+    # ... and the stored submission is unchanged.
+    r = requests.get(f"{sub}.xml", headers=auth, timeout=TIMEOUT)
+    assert r.content == xml
+
+
+def test_app_user_formlist_submit_and_no_rest_reads(server, api, auth, project_id, published):
+    r = requests.post(f"{api}/app-users", json={"displayName": "e2e collector"},
+                      headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    app_user = r.json()
+    key, actor_id = app_user["token"], app_user["id"]
+    assert isinstance(key, str) and key
+
+    # Central shows an app user only the forms it is granted (what pyodk's create_app_users does).
+    for fid in published:
+        r = requests.post(f"{api}/forms/{fid}/assignments/app-user/{actor_id}",
+                          headers=auth, timeout=TIMEOUT)
+        assert r.status_code == 200 and r.json() == {"success": True}, r.text
+
+    keyed = f"{server['base']}/v1/key/{key}/projects/{project_id}"
+    r = requests.get(f"{keyed}/formList", headers=OPENROSA, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.headers.get("X-OpenRosa-Version") == "1.0"
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{XFORMS_LIST_NS}xforms"
+    forms = {x.findtext(f"{XFORMS_LIST_NS}formID"): x for x in root.findall(f"{XFORMS_LIST_NS}xform")}
+    assert set(forms) == {"site_photo", "trees_registration"}
+    site = forms["site_photo"]
+    assert site.findtext(f"{XFORMS_LIST_NS}name") == "Site photo"
+    assert site.findtext(f"{XFORMS_LIST_NS}version") == "1"
+    download = site.findtext(f"{XFORMS_LIST_NS}downloadUrl")
+    suffix = f"/v1/key/{key}/projects/{project_id}/forms/site_photo.xml"
+    assert download.endswith(suffix), download
+    r = requests.get(server["base"] + suffix, timeout=TIMEOUT)
+    assert r.status_code == 200 and r.content == (XFORMS / "site_photo.xml").read_bytes()
+
+    pine = (SUBS / "trees_registration" / "reg-3-pine.xml").read_bytes()
+    r = _openrosa_post(f"{keyed}/submission", pine, {})
+    _assert_openrosa_ok(r)
+
+    got = requests.get(f"{api}/forms/trees_registration/submissions/{PINE_IID}",
+                       headers=auth, timeout=TIMEOUT)
+    assert got.status_code == 200, got.text
+    assert got.json()["submitterId"] == actor_id
+
+    r = requests.get(f"{keyed}/forms/trees_registration/submissions", timeout=TIMEOUT)
+    assert r.status_code == 403, f"{r.status_code}: {r.text}"
+    assert r.json().get("code") == 403.1

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+
+@testable import Entities
+
+@Suite struct JSONValueTests {
+    @Test func serialisationKeepsKeyOrderAndIntegers() {
+        let value: JSONValue = ["b": 1, "a": ["x": "y\n\"z\""], "c": [true, .null, 404.1]]
+        #expect(value.serialized() == #"{"b":1,"a":{"x":"y\n\"z\""},"c":[true,null,404.1]}"#)
+    }
+
+    @Test func parseRoundTripsWhatItSerialises() throws {
+        let text = #"{"name":"Ünïcode \u00e9 😀","n":-12,"f":1.5,"list":[{},[]],"t":false}"#
+        let value = try JSONValue.parse(text)
+        #expect(value["name"]?.stringValue == "Ünïcode é 😀")
+        #expect(value["n"]?.intValue == -12)
+        #expect(try JSONValue.parse(value.serialized()) == value)
+    }
+
+    @Test func parseRefusesBrokenDocuments() {
+        for text in ["{", #"{"a":}"#, "[1,]", "tru", #"{"a":1} x"#] {
+            #expect(throws: (any Error).self) { try JSONValue.parse(text) }
+        }
+    }
+}
