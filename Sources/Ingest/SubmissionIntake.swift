@@ -43,6 +43,10 @@ struct SubmissionIntake {
         }
         if form.state == "closed" { throw Problem.notAcceptingSubmissions }
         guard let def = try await store.publishedDef(formId: form.id, version: header.version) else {
+            // A broken document is reported as such, not as an unknown version read from its first tag.
+            do { _ = try SubmissionParser.parse(xml, declarations: []) } catch let error as XMLParseError {
+                throw Self.problem(error, xml: xml)
+            }
             throw Problem.formVersionNotFound(header.version)
         }
         let parsed: ParsedSubmission

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the release server and runs it on an SQLite file.
+#   INGEST_DB (default ./gateway.sqlite), INGEST_HOST, INGEST_PORT and the other INGEST_* settings apply.
+#   With INGEST_ADMIN_EMAIL and INGEST_ADMIN_PASSWORD set, that administrator is created first if missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/system-packages.sh
+swift build -c release --product ingest
+export INGEST_DB="${INGEST_DB:-$PWD/gateway.sqlite}"
+if [ -n "${INGEST_ADMIN_EMAIL:-}" ] && [ -n "${INGEST_ADMIN_PASSWORD:-}" ]; then
+  .build/release/ingest user-create --email "$INGEST_ADMIN_EMAIL" --password "$INGEST_ADMIN_PASSWORD" --admin \
+    || echo "(administrator $INGEST_ADMIN_EMAIL already exists)"
+fi
+exec .build/release/ingest serve "$@"
