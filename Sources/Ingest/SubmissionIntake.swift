@@ -59,7 +59,7 @@ struct SubmissionIntake {
         do {
             let outcome = try await store.storeSubmission(
                 formId: form.id, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin,
-                acceptEdits: channel == .openRosa)
+                acceptEdits: channel == .openRosa, declarations: def.entityDeclarations)
             return Accepted(outcome: outcome)
         } catch let error as SubmissionWriteError {
             switch error {

@@ -80,7 +80,8 @@ extension Gateway {
             do {
                 let updated = try await store.editSubmission(
                     submissionId: submission.id, formDefId: def.id, xml: xml, parsed: parsed,
-                    origin: SubmissionOrigin(actorId: actor.id, deviceId: nil, userAgent: SubmissionIntake.userAgent(request)))
+                    origin: SubmissionOrigin(actorId: actor.id, deviceId: nil, userAgent: SubmissionIntake.userAgent(request)),
+                    declarations: def.entityDeclarations)
                 return JSONResponse.make(.object(Representation.submission(updated)))
             } catch SubmissionWriteError.deprecatedIdNotCurrent {
                 throw Problem.deprecatingOldSubmission(deprecatedId)
@@ -97,7 +98,7 @@ extension Gateway {
 
         router.get(RouterPath("\(submissions)/:instanceId/audits")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions)
-            let audits = try await store.audits(acteeType: "submission", acteeId: submission.id)
+            let audits = try await store.audits(submissionId: submission.id)
             return try await renderAudits(audits, extended: request.wantsExtendedMetadata)
         }
 

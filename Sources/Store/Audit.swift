@@ -14,12 +14,21 @@ public struct AuditRecord: Sendable, Equatable {
 }
 
 enum Audit {
+    /// Writes one audit; `submissionId` and `entityId` let the submission's and the entity's audit lists find it.
     static func log(
-        _ db: Database, actorId: Int64?, action: String, acteeType: String?, acteeId: Int64?, details: JSONObject
+        _ db: Database, actorId: Int64?, action: String, acteeType: String?, acteeId: Int64?, details: JSONObject,
+        submissionId: Int64? = nil, entityId: Int64? = nil
     ) throws {
+        let submission = submissionId ?? (acteeType == "submission" ? acteeId : nil)
         try db.execute(
-            sql: "INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now()])
+            sql: """
+                INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now(), submission,
+                entityId ?? (acteeType == "entity" ? acteeId : nil),
+            ])
     }
 
     static func record(_ row: Row) -> AuditRecord {
@@ -46,11 +55,20 @@ extension GatewayStore {
         }
     }
 
-    public func audits(acteeType: String, acteeId: Int64) async throws -> [AuditRecord] {
+    /// Every audit that names the submission, its entity work included, newest first.
+    public func audits(submissionId: Int64) async throws -> [AuditRecord] {
         try await read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM audits WHERE actee_type = ? AND actee_id = ? ORDER BY logged_at DESC, id DESC",
-                arguments: [acteeType, acteeId]
+                db, sql: "SELECT * FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC", arguments: [submissionId]
+            ).map(Audit.record)
+        }
+    }
+
+    /// Every audit that names the entity, newest first.
+    public func audits(entityId: Int64) async throws -> [AuditRecord] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC", arguments: [entityId]
             ).map(Audit.record)
         }
     }

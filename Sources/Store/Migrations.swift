@@ -5,6 +5,7 @@ enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation", migrate: foundation)
+        migrator.registerMigration("v2-entities", migrate: entities)
         return migrator
     }
 
@@ -169,6 +170,82 @@ enum Migrations {
                 );
                 CREATE INDEX audits_action ON audits(action, id);
                 CREATE INDEX audits_actee ON audits(actee_type, actee_id, id);
+                """)
+    }
+
+    /// Entities, their versions, the out-of-order backlog and the exactly-once ledger of entity blocks.
+    private static func entities(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE entities (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    uuid TEXT NOT NULL,
+                    current_version INTEGER NOT NULL,
+                    conflict TEXT CHECK (conflict IN ('soft', 'hard')),
+                    creator_id INTEGER REFERENCES actors(id),
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT,
+                    deleted_at TEXT,
+                    UNIQUE (dataset_id, uuid)
+                );
+                CREATE INDEX entities_dataset_created ON entities(dataset_id, created_at);
+                CREATE TABLE entity_versions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    entity_id INTEGER NOT NULL REFERENCES entities(id),
+                    version INTEGER NOT NULL,
+                    base_version INTEGER,
+                    branch_id TEXT,
+                    trunk_version INTEGER,
+                    branch_base_version INTEGER,
+                    label TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    data_received TEXT NOT NULL,
+                    conflict TEXT CHECK (conflict IN ('soft', 'hard')),
+                    conflicting_properties TEXT,
+                    applied_as TEXT NOT NULL,
+                    forced INTEGER NOT NULL DEFAULT 0,
+                    current INTEGER NOT NULL,
+                    creator_id INTEGER REFERENCES actors(id),
+                    user_agent TEXT,
+                    source_submission_id INTEGER REFERENCES submissions(id),
+                    source_submission_def_id INTEGER REFERENCES submission_defs(id),
+                    source_instance_id TEXT,
+                    source_block_index INTEGER,
+                    source_event TEXT,
+                    received_at TEXT NOT NULL,
+                    started_at TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    UNIQUE (entity_id, version)
+                );
+                CREATE INDEX entity_versions_branch ON entity_versions(entity_id, branch_id, branch_base_version);
+                CREATE INDEX entity_versions_source ON entity_versions(source_submission_id);
+                CREATE TABLE entity_backlog (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    entity_uuid TEXT NOT NULL,
+                    branch_id TEXT,
+                    branch_base_version INTEGER NOT NULL,
+                    submission_id INTEGER REFERENCES submissions(id),
+                    submission_def_id INTEGER REFERENCES submission_defs(id),
+                    block_index INTEGER,
+                    change TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    held_at TEXT NOT NULL
+                );
+                CREATE INDEX entity_backlog_next ON entity_backlog(dataset_id, entity_uuid, branch_base_version);
+                CREATE INDEX entity_backlog_held ON entity_backlog(held_at);
+                ALTER TABLE audits ADD COLUMN submission_id INTEGER;
+                ALTER TABLE audits ADD COLUMN entity_id INTEGER;
+                CREATE INDEX audits_submission ON audits(submission_id, id) WHERE submission_id IS NOT NULL;
+                CREATE INDEX audits_entity ON audits(entity_id, id) WHERE entity_id IS NOT NULL;
+                UPDATE audits SET submission_id = actee_id WHERE actee_type = 'submission';
+                CREATE TABLE entity_block_claims (
+                    submission_def_id INTEGER NOT NULL REFERENCES submission_defs(id),
+                    block_index INTEGER NOT NULL,
+                    claimed_at TEXT NOT NULL,
+                    PRIMARY KEY (submission_def_id, block_index)
+                );
                 """)
     }
 }

@@ -87,9 +87,10 @@ extension GatewayStore {
     /// carrying `deprecatedID` becomes a new version of the one it replaces (OpenRosa's way of editing).
     public func storeSubmission(
         formId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, attachments: [IncomingAttachment],
-        origin: SubmissionOrigin, acceptEdits: Bool
+        origin: SubmissionOrigin, acceptEdits: Bool, declarations: [EntityDeclaration] = []
     ) async throws -> SubmissionWriteOutcome {
         try await write { db in
+            let projectId = try Int64.fetchOne(db, sql: "SELECT project_id FROM forms WHERE id = ?", arguments: [formId]) ?? 0
             if let existing = try Submissions.defRow(db, formId: formId, instanceId: parsed.instanceId) {
                 if try Submissions.isDeleted(db, submissionId: existing["submission_id"]) {
                     throw SubmissionWriteError.deleted
@@ -109,7 +110,7 @@ extension GatewayStore {
                 }
                 let submissionId: Int64 = target["submission_id"]
                 try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                           attachments: attachments, origin: origin)
+                                           attachments: attachments, origin: origin, projectId: projectId, declarations: declarations)
                 return .edited(try Submissions.submission(db, id: submissionId)!)
             }
             let now = Timestamp.now()
@@ -124,14 +125,19 @@ extension GatewayStore {
                                                   origin: origin, at: now)
             try Submissions.addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
             try Audit.log(db, actorId: origin.actorId, action: "submission.create", acteeType: "submission", acteeId: submissionId,
-                          details: ["instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+                          details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+            try SubmissionEntityWork.process(
+                db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
+                declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
+                event: "submission.create", approved: false)
             return .created(try Submissions.submission(db, id: submissionId)!)
         }
     }
 
     /// A REST edit (`PUT`): the XML's `deprecatedID` must name the submission's current version.
     public func editSubmission(
-        submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, origin: SubmissionOrigin
+        submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, origin: SubmissionOrigin,
+        declarations: [EntityDeclaration] = []
     ) async throws -> SubmissionRecord {
         try await write { db in
             guard let current = try Submissions.submission(db, id: submissionId) else { throw SubmissionWriteError.notFound }
@@ -141,8 +147,9 @@ extension GatewayStore {
             if try Submissions.defRow(db, formId: current.formId, instanceId: parsed.instanceId) != nil {
                 throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId)
             }
+            let projectId = try Int64.fetchOne(db, sql: "SELECT project_id FROM forms WHERE id = ?", arguments: [current.formId]) ?? 0
             try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                       attachments: [], origin: origin)
+                                       attachments: [], origin: origin, projectId: projectId, declarations: declarations)
             return try Submissions.submission(db, id: submissionId)!
         }
     }
@@ -239,7 +246,7 @@ enum Submissions {
 
     static func addVersion(
         _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission,
-        attachments: [IncomingAttachment], origin: SubmissionOrigin
+        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, declarations: [EntityDeclaration]
     ) throws {
         let now = Timestamp.now()
         try db.execute(sql: "UPDATE submission_defs SET current = 0 WHERE submission_id = ?", arguments: [submissionId])
@@ -248,7 +255,11 @@ enum Submissions {
         try db.execute(
             sql: "UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", arguments: [now, submissionId])
         try Audit.log(db, actorId: origin.actorId, action: "submission.update.version", acteeType: "submission", acteeId: submissionId,
-                      details: ["instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+                      details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+        try SubmissionEntityWork.process(
+            db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
+            declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
+            event: "submission.update.version", approved: false)
     }
 
     /// Stores attachments not stored before; a file already present is left as it was.

@@ -44,7 +44,7 @@ import Testing
         await #expect(throws: SubmissionWriteError.deprecatedIdNotCurrent("uuid:1")) {
             try await temporary.submit(stale, form: form, actor: actor)
         }
-        let audits = try await temporary.store.audits(acteeType: "submission", acteeId: record.id).map(\.action)
+        let audits = try await temporary.store.audits(submissionId: record.id).map(\.action)
         #expect(audits == ["submission.update.version", "submission.create"])
     }
 

@@ -1,0 +1,203 @@
+/// Applies entity changes with the gateway's rules: create or update, base translation for offline
+/// branches, holding what cannot apply yet and releasing it when its predecessor arrives, forced
+/// processing, and conflicts. Every write goes through the workspace.
+public struct EntityProcessor<Workspace: EntityWorkspace> {
+    public let workspace: Workspace
+
+    public init(workspace: Workspace) {
+        self.workspace = workspace
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        case applied(EntityRef, version: Int)
+        case held
+        /// Nothing to do (the block asks for neither action, or its dataset waits for approval).
+        case skipped
+    }
+
+    /// Processes every entity block of one submission version: each in its own savepoint, so a failing
+    /// block undoes only itself. Failures become one `entity.error` (Central's 400.43 when the submission
+    /// has several blocks).
+    public func applySubmission(_ blocks: [Result<EntityChange, EntityProblem>], origins: [ChangeOrigin], approved: Bool) throws {
+        var failures: [(index: Int, problem: EntityProblem)] = []
+        for (index, block) in blocks.enumerated() {
+            let origin = origins[index]
+            do {
+                let change = try block.get()
+                if let dataset = try workspace.dataset(named: change.datasetName), dataset.approvalRequired, !approved {
+                    continue  // processed when a reviewer approves the submission
+                }
+                guard try workspace.claim(origin) else { continue }
+                _ = try workspace.savepoint { try applyAndRelease(change, origin: origin) }
+            } catch let problem as EntityProblem {
+                failures.append((index, problem))
+            }
+        }
+        guard let origin = origins.first, !failures.isEmpty else { return }
+        let problem = blocks.count == 1 ? failures[0].problem : EntityProblem.several(failures, total: blocks.count)
+        try workspace.record(.failed(origin: origin, problem: problem))
+    }
+
+    /// Applies a change and then, down its branch, every held change that was waiting for it.
+    public func applyAndRelease(_ change: EntityChange, origin: ChangeOrigin) throws -> Outcome {
+        let outcome = try apply(change, origin: origin, forced: false)
+        guard case .applied(let entity, let number) = outcome, let version = try workspace.version(number, of: entity) else {
+            return outcome
+        }
+        guard let next = try workspace.nextHeld(
+            entityUuid: entity.uuid, datasetId: entity.datasetId, branchId: version.branchId,
+            branchBaseVersion: (version.branchBaseVersion ?? 0) + 1),
+            try workspace.take(next)
+        else { return outcome }
+        try workspace.record(.reprocessed(next, by: origin))
+        do {
+            _ = try workspace.savepoint { try applyAndRelease(next.change, origin: next.origin) }
+        } catch let problem as EntityProblem {
+            try workspace.record(.failed(origin: next.origin, problem: problem))
+        }
+        return outcome
+    }
+
+    /// Applies a held change whatever is missing: against the newest version, or as a create.
+    /// A forced version does not release the next held change of its branch.
+    public func force(_ held: HeldChange) throws {
+        guard try workspace.take(held) else { return }
+        try workspace.record(.forced(held))
+        do {
+            _ = try workspace.savepoint { try apply(held.change, origin: held.origin, forced: true) }
+        } catch let problem as EntityProblem {
+            try workspace.record(.failed(origin: held.origin, problem: problem))
+        }
+    }
+
+    public func apply(_ change: EntityChange, origin: ChangeOrigin, forced: Bool) throws -> Outcome {
+        guard let dataset = try workspace.dataset(named: change.datasetName) else {
+            throw EntityProblem.datasetNotFound(change.datasetName)
+        }
+        if change.wantsUpdate && change.formAllowsUpdate {
+            do {
+                return try update(change, in: dataset, origin: origin, forced: forced)
+            } catch let problem as EntityProblem where problem.code == 404.8 && (change.wantsCreate || forced) {
+                let canCreate = change.wantsCreate && change.formAllowsCreate
+                return try create(change, in: dataset, origin: origin, as: canCreate ? .create : .updateAsCreate, forced: forced)
+            }
+        }
+        if change.wantsCreate {
+            guard change.formAllowsCreate else { throw EntityProblem.actionNotPermitted("create", permitted: permitted(change)) }
+            return try create(change, in: dataset, origin: origin, as: .create, forced: forced)
+        }
+        if change.wantsUpdate { throw EntityProblem.actionNotPermitted("update", permitted: permitted(change)) }
+        return .skipped
+    }
+
+    private func permitted(_ change: EntityChange) -> [String] {
+        (change.formAllowsCreate ? ["create"] : []) + (change.formAllowsUpdate ? ["update"] : [])
+    }
+
+    private func create(_ change: EntityChange, in dataset: DatasetRef, origin: ChangeOrigin, as appliedAs: AppliedAs, forced: Bool)
+        throws -> Outcome
+    {
+        if let existing = try workspace.entity(uuid: change.uuid, in: dataset) {
+            if existing.deleted { throw EntityProblem.uuidOfDeletedEntity(change.uuid) }
+            if appliedAs == .create, let first = try workspace.version(1, of: existing), first.appliedAs == .updateAsCreate {
+                return try createAsUpdate(change, entity: existing, origin: origin)
+            }
+            throw EntityProblem.uuidTaken(change.uuid)
+        }
+        guard let label = change.label ?? (appliedAs == .updateAsCreate ? "auto generated" : nil) else {
+            throw EntityProblem.missingParameter("label")
+        }
+        let first = NewVersion(
+            version: 1, baseVersion: nil, branchId: change.branchId, trunkVersion: change.trunkVersion,
+            branchBaseVersion: change.branchId == nil ? nil : change.baseVersion, label: label, data: change.properties,
+            dataReceived: change.dataReceived, conflict: nil, conflictingProperties: nil, appliedAs: appliedAs, forced: forced)
+        let entity = try workspace.createEntity(uuid: change.uuid, in: dataset, first: first, origin: origin)
+        try workspace.record(.created(entity, version: 1, origin: origin))
+        return .applied(entity, version: 1)
+    }
+
+    /// A create that arrives after forced processing already made its entity lands as an update on top,
+    /// marked as a conflict: its values are older than the updates applied before it.
+    private func createAsUpdate(_ change: EntityChange, entity: EntityRef, origin: ChangeOrigin) throws -> Outcome {
+        guard let current = try workspace.version(entity.currentVersion, of: entity) else {
+            throw EntityProblem.entityNotFound(change.uuid, dataset: change.datasetName)
+        }
+        // The create's values are older than the forced updates already applied: a property it sets
+        // that those updates set to something else is a hard conflict.
+        let conflicting = change.properties.names.filter { name in
+            current.data[name].map { $0 != change.properties[name] } ?? false
+        }
+        let conflict = ConflictRule.conflict(forStaleBase: conflicting)
+        let version = NewVersion(
+            version: current.version + 1, baseVersion: current.version, branchId: change.branchId,
+            trunkVersion: change.trunkVersion, branchBaseVersion: change.branchId == nil ? nil : change.baseVersion,
+            label: change.label ?? current.label, data: current.data.merging(change.properties),
+            dataReceived: change.dataReceived, conflict: conflict, conflictingProperties: conflicting,
+            appliedAs: .createAsUpdate, forced: false)
+        let updated = try workspace.appendVersion(
+            version, to: entity, entityConflict: ConflictRule.entityConflict(entity.conflict, conflict), origin: origin)
+        try workspace.record(.updated(updated, version: version.version, origin: origin))
+        return .applied(updated, version: version.version)
+    }
+
+    private func update(_ change: EntityChange, in dataset: DatasetRef, origin: ChangeOrigin, forced: Bool) throws -> Outcome {
+        guard let baseVersion = change.baseVersion else { throw EntityProblem.missingParameter("baseVersion") }
+        let entity = try workspace.entity(uuid: change.uuid, in: dataset)
+        if let entity, entity.deleted { throw EntityProblem.entityDeleted(change.uuid) }
+        if entity == nil && change.wantsCreate && change.formAllowsCreate {
+            // An upsert whose entity does not exist creates it rather than waiting in the backlog.
+            throw EntityProblem.entityNotFound(change.uuid, dataset: dataset.name)
+        }
+        if let entity, let trunk = change.trunkVersion, trunk > entity.currentVersion {
+            throw EntityProblem.versionNotFound(trunk, uuid: change.uuid, dataset: dataset.name)
+        }
+
+        var base: StoredVersion?
+        if let entity {
+            switch BaseVersionRule.lookup(baseVersion: baseVersion, trunkVersion: change.trunkVersion, branchId: change.branchId) {
+            case .version(let number): base = try workspace.version(number, of: entity)
+            case .branch(let id, let branchBase): base = try workspace.version(branchId: id, branchBaseVersion: branchBase, of: entity)
+            }
+        }
+        if base == nil {
+            guard change.branchId != nil else {
+                guard entity != nil else { throw EntityProblem.entityNotFound(change.uuid, dataset: dataset.name) }
+                throw EntityProblem.versionNotFound(baseVersion, uuid: change.uuid, dataset: dataset.name)
+            }
+            if !forced {
+                let held = HeldChange(change: change, origin: origin, datasetId: dataset.id, heldAt: nil)
+                try workspace.hold(held)
+                try workspace.record(.held(held))
+                return .held
+            }
+            guard let entity else { throw EntityProblem.entityNotFound(change.uuid, dataset: dataset.name) }
+            base = try workspace.version(entity.currentVersion, of: entity)
+        }
+        guard let entity, let base, let current = try workspace.version(entity.currentVersion, of: entity) else {
+            throw EntityProblem.entityNotFound(change.uuid, dataset: dataset.name)
+        }
+
+        var conflict: Conflict?
+        var conflicting: [String]?
+        if base.version != current.version {
+            let names = ConflictRule.conflictingProperties(received: change.dataReceived, base: base, current: current)
+            conflicting = names
+            conflict = ConflictRule.conflict(forStaleBase: names)
+        } else if let branchId = change.branchId {
+            let later = try workspace.versions(of: entity, after: change.trunkVersion ?? 1)
+            if ConflictRule.branchIsInterrupted(branchId: branchId, trunkVersion: change.trunkVersion, laterVersions: later) {
+                conflict = .soft
+            }
+        }
+        let version = NewVersion(
+            version: current.version + 1, baseVersion: base.version, branchId: change.branchId,
+            trunkVersion: change.trunkVersion, branchBaseVersion: change.branchId == nil ? nil : baseVersion,
+            label: change.label ?? current.label, data: current.data.merging(change.properties),
+            dataReceived: change.dataReceived, conflict: conflict, conflictingProperties: conflicting, appliedAs: .update,
+            forced: forced)
+        let updated = try workspace.appendVersion(
+            version, to: entity, entityConflict: ConflictRule.entityConflict(entity.conflict, conflict), origin: origin)
+        try workspace.record(.updated(updated, version: version.version, origin: origin))
+        return .applied(updated, version: version.version)
+    }
+}

@@ -1,0 +1,169 @@
+/// The state the entity rules read and the writes they ask for, inside one transaction.
+///
+/// `Store` implements it on SQLite for live processing; a replay can implement it in memory,
+/// so both run the same decisions.
+public protocol EntityWorkspace: AnyObject {
+    func dataset(named name: String) throws -> DatasetRef?
+    /// The entity with this UUID in the dataset, deleted ones included.
+    func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef?
+    func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion?
+    /// The version an offline branch made from its own update `branchBaseVersion`.
+    func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion?
+    func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion]
+    /// The held change that continues a branch: with `branchId` nil, any branch's change with that base on the entity.
+    func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange?
+
+    func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef
+    func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef
+    func hold(_ held: HeldChange) throws
+    /// Removes a held change from the backlog; false when something else took it first.
+    func take(_ held: HeldChange) throws -> Bool
+    /// Records that this block of this submission version has been processed; false when it already was.
+    func claim(_ origin: ChangeOrigin) throws -> Bool
+    func record(_ event: EntityEvent) throws
+    /// Runs `body` so that a failure undoes only what `body` wrote.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+}
+
+public enum Conflict: String, Sendable, Comparable {
+    case soft, hard
+
+    public static func < (lhs: Conflict, rhs: Conflict) -> Bool { lhs == .soft && rhs == .hard }
+}
+
+/// How a version came to be: usually as asked, sometimes by the fallbacks of forced processing.
+public enum AppliedAs: String, Sendable {
+    case create, update
+    /// A forced update whose entity did not exist yet.
+    case updateAsCreate = "update-as-create"
+    /// A create that arrived after a forced update had already made the entity.
+    case createAsUpdate = "create-as-update"
+}
+
+public struct DatasetRef: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var approvalRequired: Bool
+
+    public init(id: Int64, name: String, approvalRequired: Bool) {
+        self.id = id
+        self.name = name
+        self.approvalRequired = approvalRequired
+    }
+}
+
+public struct EntityRef: Sendable, Equatable {
+    public var id: Int64
+    public var uuid: String
+    public var datasetId: Int64
+    public var conflict: Conflict?
+    public var deleted: Bool
+    public var currentVersion: Int
+
+    public init(id: Int64, uuid: String, datasetId: Int64, conflict: Conflict?, deleted: Bool, currentVersion: Int) {
+        self.id = id
+        self.uuid = uuid
+        self.datasetId = datasetId
+        self.conflict = conflict
+        self.deleted = deleted
+        self.currentVersion = currentVersion
+    }
+}
+
+/// A version as stored.
+public struct StoredVersion: Sendable, Equatable {
+    public var version: Int
+    public var baseVersion: Int?
+    public var branchId: String?
+    public var trunkVersion: Int?
+    public var branchBaseVersion: Int?
+    public var label: String
+    public var data: EntityProperties
+    public var dataReceived: EntityProperties
+    public var conflict: Conflict?
+    public var conflictingProperties: [String]?
+    public var appliedAs: AppliedAs
+    public var forced: Bool
+
+    public init(
+        version: Int, baseVersion: Int?, branchId: String?, trunkVersion: Int?, branchBaseVersion: Int?, label: String,
+        data: EntityProperties, dataReceived: EntityProperties, conflict: Conflict?, conflictingProperties: [String]?,
+        appliedAs: AppliedAs, forced: Bool
+    ) {
+        self.version = version
+        self.baseVersion = baseVersion
+        self.branchId = branchId
+        self.trunkVersion = trunkVersion
+        self.branchBaseVersion = branchBaseVersion
+        self.label = label
+        self.data = data
+        self.dataReceived = dataReceived
+        self.conflict = conflict
+        self.conflictingProperties = conflictingProperties
+        self.appliedAs = appliedAs
+        self.forced = forced
+    }
+
+    /// The data with the label beside it, as diffs and conflicts compare them.
+    public var dataWithLabel: EntityProperties {
+        var all = data
+        all["label"] = label
+        return all
+    }
+}
+
+/// A version the rules decided to write; its number is the entity's next one.
+public typealias NewVersion = StoredVersion
+
+/// Where a change came from.
+public struct ChangeOrigin: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case submission(submissionId: Int64, submissionDefId: Int64, instanceId: String, blockIndex: Int)
+        case api
+    }
+
+    public var source: Source
+    public var actorId: Int64?
+    public var userAgent: String?
+    /// When the submission (or request) was received.
+    public var receivedAt: String
+    /// The submission event that triggered processing (`submission.create`, `submission.update.version`, ...).
+    public var event: String
+
+    public init(source: Source, actorId: Int64?, userAgent: String?, receivedAt: String, event: String) {
+        self.source = source
+        self.actorId = actorId
+        self.userAgent = userAgent
+        self.receivedAt = receivedAt
+        self.event = event
+    }
+}
+
+/// A change waiting in the backlog for the version its branch builds on.
+public struct HeldChange: Sendable, Equatable {
+    public var change: EntityChange
+    public var origin: ChangeOrigin
+    public var datasetId: Int64
+    public var heldAt: String?
+
+    public init(change: EntityChange, origin: ChangeOrigin, datasetId: Int64, heldAt: String?) {
+        self.change = change
+        self.origin = origin
+        self.datasetId = datasetId
+        self.heldAt = heldAt
+    }
+
+    public var branchId: String? { change.branchId }
+    public var branchBaseVersion: Int { change.baseVersion ?? 1 }
+}
+
+/// What happened, for the audit log.
+public enum EntityEvent: Sendable, Equatable {
+    case created(EntityRef, version: Int, origin: ChangeOrigin)
+    case updated(EntityRef, version: Int, origin: ChangeOrigin)
+    case held(HeldChange)
+    /// A held change released because the version before it arrived; `by` is what released it.
+    case reprocessed(HeldChange, by: ChangeOrigin)
+    case forced(HeldChange)
+    case failed(origin: ChangeOrigin, problem: EntityProblem)
+}

@@ -1,0 +1,103 @@
+/// A workspace held in memory: the same rules as live processing, with nothing stored.
+/// Replays and the rule tests run on it.
+public final class InMemoryEntityWorkspace: EntityWorkspace {
+    public struct Entity: Equatable, Sendable {
+        public var ref: EntityRef
+        public var versions: [StoredVersion]
+    }
+
+    struct State {
+        var datasets: [String: DatasetRef] = [:]
+        var entities: [String: Entity] = [:]
+        var backlog: [HeldChange] = []
+        var claims: Set<String> = []
+        var events: [EntityEvent] = []
+        var nextEntityId: Int64 = 1
+        var clock = 0
+    }
+
+    private var state = State()
+
+    public init(datasets: [DatasetRef]) {
+        for dataset in datasets { state.datasets[dataset.name] = dataset }
+    }
+
+    public var entities: [String: Entity] { state.entities }
+    public var backlog: [HeldChange] { state.backlog }
+    public var events: [EntityEvent] { state.events }
+
+    public func markDeleted(uuid: String) {
+        state.entities[uuid]?.ref.deleted = true
+    }
+
+    public func dataset(named name: String) throws -> DatasetRef? { state.datasets[name] }
+
+    public func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
+        state.entities[uuid].flatMap { $0.ref.datasetId == dataset.id ? $0.ref : nil }
+    }
+
+    public func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion? {
+        state.entities[entity.uuid]?.versions.first { $0.version == number }
+    }
+
+    public func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
+        state.entities[entity.uuid]?.versions.first { $0.branchId == branchId && $0.branchBaseVersion == branchBaseVersion }
+    }
+
+    public func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion] {
+        state.entities[entity.uuid]?.versions.filter { $0.version > number } ?? []
+    }
+
+    public func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
+        state.backlog.first {
+            $0.datasetId == datasetId && $0.change.uuid == entityUuid && $0.branchBaseVersion == branchBaseVersion
+                && (branchId == nil || $0.branchId == branchId)
+        }
+    }
+
+    public func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
+        let ref = EntityRef(id: state.nextEntityId, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
+        state.nextEntityId += 1
+        state.entities[uuid] = Entity(ref: ref, versions: [version])
+        return ref
+    }
+
+    public func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
+        guard var stored = state.entities[entity.uuid] else { return entity }
+        stored.versions.append(version)
+        stored.ref.currentVersion = version.version
+        stored.ref.conflict = entityConflict
+        state.entities[entity.uuid] = stored
+        return stored.ref
+    }
+
+    public func hold(_ held: HeldChange) throws {
+        var stamped = held
+        state.clock += 1
+        stamped.heldAt = String(state.clock)
+        state.backlog.append(stamped)
+    }
+
+    public func take(_ held: HeldChange) throws -> Bool {
+        guard let index = state.backlog.firstIndex(where: { $0.origin == held.origin }) else { return false }
+        state.backlog.remove(at: index)
+        return true
+    }
+
+    public func claim(_ origin: ChangeOrigin) throws -> Bool {
+        guard case .submission(_, let defId, _, let index) = origin.source else { return true }
+        return state.claims.insert("\(defId)/\(index)").inserted
+    }
+
+    public func record(_ event: EntityEvent) throws { state.events.append(event) }
+
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let saved = state
+        do {
+            return try body()
+        } catch {
+            state = saved
+            throw error
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Entities
+import Foundation
+import GRDB
+
+/// Reading entity rows into the engine's values.
+enum EntityRows {
+    static func entity(_ row: Row) -> EntityRef {
+        let conflict: String? = row["conflict"]
+        let deletedAt: String? = row["deleted_at"]
+        return EntityRef(
+            id: row["id"], uuid: row["uuid"], datasetId: row["dataset_id"], conflict: conflict.flatMap(Conflict.init(rawValue:)),
+            deleted: deletedAt != nil, currentVersion: row["current_version"])
+    }
+
+    static func version(_ row: Row) -> StoredVersion {
+        let conflict: String? = row["conflict"]
+        let conflicting: String? = row["conflicting_properties"]
+        return StoredVersion(
+            version: row["version"], baseVersion: row["base_version"], branchId: row["branch_id"],
+            trunkVersion: row["trunk_version"], branchBaseVersion: row["branch_base_version"], label: row["label"],
+            data: properties(row["data"]), dataReceived: properties(row["data_received"]),
+            conflict: conflict.flatMap(Conflict.init(rawValue:)),
+            conflictingProperties: conflicting.flatMap { try? JSONValue.parse($0) }?.arrayValue?.compactMap(\.stringValue),
+            appliedAs: AppliedAs(rawValue: row["applied_as"]) ?? .update, forced: row["forced"])
+    }
+
+    static func properties(_ text: String?) -> EntityProperties {
+        EntityProperties(json: text.flatMap { try? JSONValue.parse($0) }?.objectValue ?? JSONObject())
+    }
+
+    static func held(_ row: Row) -> HeldChange? {
+        guard let change = EntityChange(json: (try? JSONValue.parse(row["change"] as String)) ?? .null),
+            let origin = ChangeOrigin(json: (try? JSONValue.parse(row["origin"] as String)) ?? .null)
+        else { return nil }
+        return HeldChange(change: change, origin: origin, datasetId: row["dataset_id"], heldAt: row["held_at"])
+    }
+}
+
+/// Entity events as Central's audits.
+enum EntityAudits {
+    static func log(_ db: Database, _ event: EntityEvent) throws {
+        switch event {
+        case .created(let entity, let version, let origin):
+            try logVersion(db, action: "entity.create", entity: entity, version: version, origin: origin)
+        case .updated(let entity, let version, let origin):
+            try logVersion(db, action: "entity.update.version", entity: entity, version: version, origin: origin)
+        case .held(let held):
+            try logHeld(db, action: "submission.backlog.hold", held, actorId: held.origin.actorId)
+        case .reprocessed(let held, let by):
+            try logHeld(db, action: "submission.backlog.reprocess", held, actorId: by.actorId)
+        case .forced(let held):
+            try logHeld(db, action: "submission.backlog.force", held, actorId: nil)
+        case .failed(let origin, let problem):
+            var details = submissionDetails(origin)
+            details["errorMessage"] = .string(problem.message)
+            details["problem"] = ["problemCode": .double(problem.code), "problemDetails": .object(problem.details)]
+            try Audit.log(db, actorId: origin.actorId, action: "entity.error", acteeType: "submission",
+                          acteeId: submissionId(origin), details: details)
+        }
+    }
+
+    private static func submissionId(_ origin: ChangeOrigin) -> Int64? {
+        if case .submission(let id, _, _, _) = origin.source { return id }
+        return nil
+    }
+
+    private static func submissionDetails(_ origin: ChangeOrigin) -> JSONObject {
+        guard case .submission(let id, let defId, let instanceId, _) = origin.source else { return [:] }
+        return ["submissionId": .int(id), "submissionDefId": .int(defId), "instanceId": .string(instanceId)]
+    }
+
+    private static func logVersion(_ db: Database, action: String, entity: EntityRef, version: Int, origin: ChangeOrigin) throws {
+        let datasetName = try String.fetchOne(db, sql: "SELECT name FROM datasets WHERE id = ?", arguments: [entity.datasetId]) ?? ""
+        let defId = try Int64.fetchOne(
+            db, sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?", arguments: [entity.id, version])
+        var details = submissionDetails(origin)
+        details["entityId"] = .int(entity.id)
+        details["entityDefId"] = JSONValue(defId)
+        details["entity"] = ["uuid": .string(entity.uuid), "dataset": .string(datasetName)]
+        details["version"] = .int(Int64(version))
+        var source: JSONObject = ["event": .string(origin.event)]
+        if case .submission(let id, _, let instanceId, _) = origin.source {
+            source["submission"] = ["submissionId": .int(id), "instanceId": .string(instanceId)]
+        } else {
+            source["api"] = true
+        }
+        details["source"] = .object(source)
+        try Audit.log(db, actorId: origin.actorId, action: action, acteeType: "entity", acteeId: entity.id, details: details,
+                      submissionId: submissionId(origin), entityId: entity.id)
+    }
+
+    private static func logHeld(_ db: Database, action: String, _ held: HeldChange, actorId: Int64?) throws {
+        var details = submissionDetails(held.origin)
+        details["entityUuid"] = .string(held.change.uuid)
+        details["branchId"] = JSONValue(held.branchId)
+        details["branchBaseVersion"] = .int(Int64(held.branchBaseVersion))
+        try Audit.log(db, actorId: actorId, action: action, acteeType: "submission", acteeId: submissionId(held.origin),
+                      details: details)
+    }
+}

@@ -1,0 +1,160 @@
+import Entities
+import Foundation
+import GRDB
+
+/// The entity rules' workspace on the SQLite write transaction of one request.
+final class SQLiteEntityWorkspace: EntityWorkspace {
+    let db: Database
+    /// Datasets are named within one project.
+    let projectId: Int64
+    /// When processing of the request's entity work began (recorded on each version it writes).
+    let startedAt: String
+
+    init(db: Database, projectId: Int64) {
+        self.db = db
+        self.projectId = projectId
+        self.startedAt = Timestamp.now()
+    }
+
+    func dataset(named name: String) throws -> DatasetRef? {
+        try Row.fetchOne(
+            db, sql: "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL",
+            arguments: [projectId, name]
+        ).map { DatasetRef(id: $0["id"], name: $0["name"], approvalRequired: $0["approval_required"]) }
+    }
+
+    func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
+        try Row.fetchOne(db, sql: "SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?", arguments: [dataset.id, uuid])
+            .map(EntityRows.entity)
+    }
+
+    func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion? {
+        try Row.fetchOne(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?", arguments: [entity.id, number])
+            .map(EntityRows.version)
+    }
+
+    func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
+                ORDER BY version LIMIT 1
+                """,
+            arguments: [entity.id, branchId, branchBaseVersion]
+        ).map(EntityRows.version)
+    }
+
+    func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version", arguments: [entity.id, number]
+        ).map(EntityRows.version)
+    }
+
+    func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
+        let row: Row?
+        if let branchId {
+            row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
+                    ORDER BY id LIMIT 1
+                    """,
+                arguments: [datasetId, entityUuid, branchId, branchBaseVersion])
+        } else {
+            row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1",
+                arguments: [datasetId, entityUuid, branchBaseVersion])
+        }
+        return row.flatMap(EntityRows.held)
+    }
+
+    func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
+        let now = Timestamp.now()
+        try db.execute(
+            sql: "INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)",
+            arguments: [dataset.id, uuid, origin.actorId, now])
+        let entity = EntityRef(id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
+        try insert(version, entity: entity, origin: origin, at: now)
+        return entity
+    }
+
+    func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
+        let now = Timestamp.now()
+        try db.execute(sql: "UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", arguments: [entity.id])
+        try insert(version, entity: entity, origin: origin, at: now)
+        try db.execute(
+            sql: "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?",
+            arguments: [version.version, entityConflict?.rawValue, now, entity.id])
+        var updated = entity
+        updated.currentVersion = version.version
+        updated.conflict = entityConflict
+        return updated
+    }
+
+    private func insert(_ version: NewVersion, entity: EntityRef, origin: ChangeOrigin, at time: String) throws {
+        var submissionId: Int64?, defId: Int64?, instanceId: String?, blockIndex: Int?
+        if case .submission(let sid, let did, let iid, let index) = origin.source {
+            (submissionId, defId, instanceId, blockIndex) = (sid, did, iid, index)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
+                  label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
+                  user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
+                  source_event, received_at, started_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entity.id, version.version, version.baseVersion, version.branchId, version.trunkVersion,
+                version.branchBaseVersion, version.label, JSONValue.object(version.data.json).serialized(),
+                JSONValue.object(version.dataReceived.json).serialized(), version.conflict?.rawValue,
+                version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
+                version.appliedAs.rawValue, version.forced, origin.actorId, origin.userAgent ?? "", submissionId, defId,
+                instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, time,
+            ])
+    }
+
+    func hold(_ held: HeldChange) throws {
+        var submissionId: Int64?, defId: Int64?, blockIndex: Int?
+        if case .submission(let sid, let did, _, let index) = held.origin.source { (submissionId, defId, blockIndex) = (sid, did, index) }
+        try db.execute(
+            sql: """
+                INSERT INTO entity_backlog (dataset_id, entity_uuid, branch_id, branch_base_version, submission_id,
+                  submission_def_id, block_index, change, origin, held_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                held.datasetId, held.change.uuid, held.branchId, held.branchBaseVersion, submissionId, defId, blockIndex,
+                held.change.json.serialized(), held.origin.json.serialized(), Timestamp.now(),
+            ])
+    }
+
+    func take(_ held: HeldChange) throws -> Bool {
+        guard case .submission(_, let defId, _, let index) = held.origin.source else { return false }
+        try db.execute(
+            sql: "DELETE FROM entity_backlog WHERE submission_def_id = ? AND block_index = ?", arguments: [defId, index])
+        return db.changesCount > 0
+    }
+
+    func claim(_ origin: ChangeOrigin) throws -> Bool {
+        guard case .submission(_, let defId, _, let index) = origin.source else { return true }
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)",
+            arguments: [defId, index, Timestamp.now()])
+        return db.changesCount > 0
+    }
+
+    func record(_ event: EntityEvent) throws {
+        try EntityAudits.log(db, event)
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        return result!
+    }
+}

@@ -1,0 +1,40 @@
+import Entities
+import Foundation
+import GRDB
+import XMLParse
+
+/// Runs a stored submission version's entity blocks through the entity rules, in the caller's transaction.
+enum SubmissionEntityWork {
+    static func process(
+        _ db: Database, projectId: Int64, submissionId: Int64, submissionDefId: Int64, parsed: ParsedSubmission,
+        declarations: [EntityDeclaration], actorId: Int64?, userAgent: String?, receivedAt: String, event: String,
+        approved: Bool
+    ) throws {
+        guard !parsed.entityBlocks.isEmpty else { return }
+        var changes: [Result<EntityChange, EntityProblem>] = []
+        var origins: [ChangeOrigin] = []
+        for (index, block) in parsed.entityBlocks.enumerated() {
+            guard declarations.indices.contains(block.declarationIndex) else { continue }
+            let change = Result { () throws(EntityProblem) in
+                try EntityChange(block: block, declaration: declarations[block.declarationIndex])
+            }
+            if event == "submission.update.version", case .success(let valid) = change {
+                let touched = try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT 1 FROM entity_versions v JOIN entities e ON e.id = v.entity_id
+                        WHERE v.source_submission_id = ? AND e.uuid = ? LIMIT 1
+                        """,
+                    arguments: [submissionId, valid.uuid]) ?? false
+                if !EditRule.shouldProcess(valid, entityTouchedByEarlierVersion: touched) { continue }
+            }
+            changes.append(change)
+            origins.append(ChangeOrigin(
+                source: .submission(submissionId: submissionId, submissionDefId: submissionDefId, instanceId: parsed.instanceId, blockIndex: index),
+                actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
+        }
+        guard !changes.isEmpty else { return }
+        let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId))
+        try processor.applySubmission(changes, origins: origins, approved: approved)
+    }
+}
