@@ -24,6 +24,7 @@ public struct Gateway: Sendable {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         addSessionRoutes(to: router)
         addAuditRoutes(to: router)
+        addBacklogRoutes(to: router)
         // Devices configured with an app user's key reach the same project routes under /v1/key/{token}.
         for prefix in ["/v1", "/v1/key/:token"] {
             addProjectRoutes(to: router, prefix: prefix)
@@ -31,14 +32,17 @@ public struct Gateway: Sendable {
             addOpenRosaRoutes(to: router, prefix: prefix)
             addSubmissionRoutes(to: router, prefix: prefix)
             addDatasetRoutes(to: router, prefix: prefix)
+            addEntityRoutes(to: router, prefix: prefix)
         }
         return router
     }
 
+    /// The server with its background services (the backlog sweep).
     public func application(logger: Logger = Logger(label: "ingest")) -> some ApplicationProtocol {
         Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ingest"),
+            services: [BacklogSweep(store: store, configuration: configuration, logger: logger)],
             logger: logger)
     }
 }

@@ -158,11 +158,8 @@ extension Gateway {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }
 
-    /// The dataset as a linked form reads it: `name,label,__version,<properties>`.
     func entityListCSV(datasetId: Int64) async throws -> Data {
-        let properties = try await store.datasetPropertyNames(datasetId: datasetId)
-        let header = (["name", "label", "__version"] + properties).map(CSV.field).joined(separator: ",")
-        return Data((header + "\n").utf8)
+        try await EntityExports.entityList(store: store, datasetId: datasetId)
     }
 }
 

@@ -30,7 +30,7 @@ import Testing
             let again = try await harness.send(.post, base, body: xml, contentType: "application/xml")
             #expect(again.problemCode == 409.3)
             let audits = try await harness.send(.get, "\(base)/\(Self.instance)/audits").json().arrayValue ?? []
-            #expect(audits.map { $0["action"]?.stringValue } == ["submission.create"])
+            #expect(audits.map { $0["action"]?.stringValue } == ["entity.create", "submission.create"])
         }
     }
 
@@ -43,7 +43,7 @@ import Testing
             let wrong = try await harness.sendJSON(.patch, "\(base)/\(Self.instance)", ["reviewState": "great"])
             #expect(wrong.problemCode == 400.8)
             let audits = try await harness.send(.get, "\(base)/\(Self.instance)/audits").json().arrayValue ?? []
-            #expect(audits.map { $0["action"]?.stringValue } == ["submission.update", "submission.create"])
+            #expect(audits.map { $0["action"]?.stringValue } == ["submission.update", "entity.create", "submission.create"])
         }
     }
 

@@ -1,0 +1,92 @@
+import Entities
+import Foundation
+import Hummingbird
+import Store
+
+/// The dataset as CSV (for people and for linked forms) and as Central's OData feed (for pyodk).
+enum EntityExports {
+    static func csv(store: GatewayStore, detail: DatasetDetail) async throws -> Data {
+        let names = detail.properties.map(\.name)
+        var lines = [(["__id", "label"] + names + ["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"])
+            .map(CSV.field).joined(separator: ",")]
+        for entity in try await store.entities(datasetId: detail.dataset.id).reversed() {
+            let stored = entity.current.stored
+            let row = [entity.uuid, stored.label] + names.map { stored.data[$0] ?? "" } + [
+                entity.createdAt, entity.creatorId.map(String.init) ?? "", entity.creatorName ?? "",
+                String(stored.version - 1), entity.updatedAt ?? "", String(stored.version),
+            ]
+            lines.append(row.map(CSV.field).joined(separator: ","))
+        }
+        return Data((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// What a form that reads `NAME.csv` downloads: `name,label,__version,<properties>`.
+    static func entityList(store: GatewayStore, datasetId: Int64) async throws -> Data {
+        let names = try await store.datasetPropertyNames(datasetId: datasetId)
+        var lines = [(["name", "label", "__version"] + names).map(CSV.field).joined(separator: ",")]
+        for entity in try await store.entities(datasetId: datasetId).reversed() {
+            let stored = entity.current.stored
+            let row = [entity.uuid, stored.label, String(stored.version)] + names.map { stored.data[$0] ?? "" }
+            lines.append(row.map(CSV.field).joined(separator: ","))
+        }
+        return Data((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    static func odata(store: GatewayStore, detail: DatasetDetail, request: Request, base: String) async throws -> Response {
+        let query = request.uri.queryParameters
+        let supported: Set<String> = ["$top", "$skip", "$count", "$filter", "$select", "$format", "$orderby"]
+        for (key, _) in query where key.hasPrefix("$") && !supported.contains(String(key)) {
+            throw Problem(code: 501.1, message: "The requested feature \(key) is not supported by this server.",
+                          details: ["feature": .string(String(key))])
+        }
+        func integer(_ name: String) throws -> Int? {
+            guard let text = query.get(name) else { return nil }
+            guard let value = Int(text), value >= 0 else { throw Problem.invalidDataType(field: name, expected: "integer") }
+            return value
+        }
+        let top = try integer("$top")
+        let skip = try integer("$skip") ?? 0
+        let conflictOnly = try conflictFilter(query.get("$filter"))
+        let entities = try await store.entities(
+            datasetId: detail.dataset.id, limit: top, offset: skip, conflictOnly: conflictOnly ?? false)
+        let names = detail.properties.map(\.name)
+        let selected = query.get("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let rows: [JSONValue] = entities.map { entity in
+            let stored = entity.current.stored
+            var row: JSONObject = ["__id": .string(entity.uuid), "label": .string(stored.label)]
+            for name in names { row[Representation.odataName(name)] = .string(stored.data[name] ?? "") }
+            row["__system"] = .object([
+                "createdAt": .string(entity.createdAt), "creatorId": .string(entity.creatorId.map(String.init) ?? ""),
+                "creatorName": .string(entity.creatorName ?? ""), "updates": .int(Int64(stored.version - 1)),
+                "updatedAt": JSONValue(entity.updatedAt), "deletedAt": .null, "version": .int(Int64(stored.version)),
+                "conflict": JSONValue(entity.conflict?.rawValue),
+            ])
+            if let selected {
+                row = JSONObject(row.pairs.filter { selected.contains($0.key) }.map { ($0.key, $0.value) })
+            }
+            return .object(row)
+        }
+        let project = detail.dataset.projectId
+        var body: JSONObject = [
+            "@odata.context": .string("\(base)/v1/projects/\(project)/datasets/\(detail.dataset.name).svc/$metadata#Entities"),
+            "value": .array(rows),
+        ]
+        if query.get("$count")?.lowercased() == "true" {
+            body["@odata.count"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: conflictOnly ?? false)))
+        }
+        var response = JSONResponse.make(.object(body))
+        response.headers[.init("OData-Version")!] = "4.0"
+        return response
+    }
+
+    /// The filters reviewers use: `__system/conflict ne null` (in conflict) and `eq null` (not). Nil when absent.
+    static func conflictFilter(_ filter: String?) throws -> Bool? {
+        guard let filter = filter?.trimmingCharacters(in: .whitespaces), !filter.isEmpty else { return nil }
+        let words = filter.split(separator: " ").map(String.init)
+        if words.count == 3, words[0] == "__system/conflict", words[2] == "null" {
+            if words[1] == "ne" { return true }
+        }
+        throw Problem(code: 501.4, message: "The given OData filter expression uses features not supported by this server: \(filter).",
+                      details: ["feature": .string(filter)])
+    }
+}

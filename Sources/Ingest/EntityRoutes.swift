@@ -1,0 +1,109 @@
+import Entities
+import Foundation
+import Hummingbird
+import Store
+
+extension Gateway {
+    func addEntityRoutes(to router: GatewayRouter, prefix: String) {
+        let entities = "\(prefix)/projects/:projectId/datasets/:name/entities"
+
+        router.get(RouterPath(entities)) { request, context in
+            let (_, detail) = try await dataset(request, context, .readSubmissions)
+            let list = try await store.entities(datasetId: detail.dataset.id)
+            return JSONResponse.make(.array(list.map { .object(EntityRepresentation.entity($0, full: false)) }))
+        }
+
+        router.post(RouterPath(entities)) { request, context in
+            let (actor, detail) = try await dataset(request, context, .manageProject)
+            let body = try await request.jsonObjectBody(limit: 100 * 1024 * 1024)
+            if let list = body["entities"] {
+                guard let items = list.arrayValue, !items.isEmpty else {
+                    throw Problem(code: 400.31, message: "Expected parameters: (entities, source). Got (\(body.keys.joined(separator: ", "))).")
+                }
+                guard body["source"]?["name"]?.stringValue != nil else { throw Problem.missingParameter("source.name") }
+                let changes = try items.map { item -> EntityChange in
+                    guard let object = item.objectValue else { throw Problem.invalidDataType(field: "entities", expected: "object") }
+                    return try EntityRequests.change(from: object, dataset: detail, creating: true)
+                }
+                try await applyOverAPI(changes, detail: detail, actor: actor, request: request)
+                return JSONResponse.success
+            }
+            let change = try EntityRequests.change(from: body, dataset: detail, creating: true)
+            try await applyOverAPI([change], detail: detail, actor: actor, request: request)
+            guard let created = try await store.entity(datasetId: detail.dataset.id, uuid: change.uuid) else { throw Problem.notFound }
+            return JSONResponse.make(.object(EntityRepresentation.entity(created, full: true)))
+        }
+
+        router.get(RouterPath("\(entities)/:uuid")) { request, context in
+            let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
+            return JSONResponse.make(.object(EntityRepresentation.entity(entity, full: true)))
+        }
+
+        router.get(RouterPath("\(entities)/:uuid/versions")) { request, context in
+            let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
+            let versions = try await store.entityVersions(entityId: entity.id)
+            return JSONResponse.make(.array(versions.map { .object(EntityRepresentation.listedVersion($0)) }))
+        }
+
+        router.get(RouterPath("\(entities)/:uuid/audits")) { request, context in
+            let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
+            return try await renderAudits(try await store.audits(entityId: entity.id), extended: request.wantsExtendedMetadata)
+        }
+
+        router.patch(RouterPath("\(entities)/:uuid")) { request, context in
+            let (actor, detail, entity) = try await self.entity(request, context, .manageProject)
+            let current = entity.current.stored.version
+            let provided = request.uri.queryParameters.get("baseVersion")
+            var requirement: (uuid: String, version: Int, provided: String)?
+            if !request.flag("force") {
+                guard let provided, let number = Int(provided), number == current else {
+                    throw Problem(EntityProblem.staleVersion(current: current, provided: provided ?? "undefined"))
+                }
+                requirement = (entity.uuid, number, provided)
+            }
+            let body = try await request.jsonObjectBody()
+            let change = try EntityRequests.change(from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
+            try await applyOverAPI([change], detail: detail, actor: actor, request: request, requireVersion: requirement)
+            guard let updated = try await store.entity(datasetId: detail.dataset.id, uuid: entity.uuid) else { throw Problem.notFound }
+            return JSONResponse.make(.object(EntityRepresentation.entity(updated, full: true)))
+        }
+
+        router.delete(RouterPath("\(entities)/:uuid")) { request, context in
+            let (actor, _, entity) = try await self.entity(request, context, .manageProject)
+            try await store.deleteEntity(entityId: entity.id, actorId: actor.id)
+            return JSONResponse.success
+        }
+
+        router.get(RouterPath("\(entities).csv")) { request, context in
+            let (_, detail) = try await dataset(request, context, .readSubmissions)
+            let csv = try await EntityExports.csv(store: store, detail: detail)
+            return JSONResponse.bytes(csv, contentType: "text/csv; charset=utf-8", filename: "\(detail.dataset.name).csv")
+        }
+
+        router.get(RouterPath("\(prefix)/projects/:projectId/datasets/{name}.svc/Entities")) { request, context in
+            let (_, detail) = try await dataset(request, context, .readSubmissions)
+            return try await EntityExports.odata(store: store, detail: detail, request: request, base: baseURL(request))
+        }
+    }
+
+    func applyOverAPI(
+        _ changes: [EntityChange], detail: DatasetDetail, actor: Actor, request: Request,
+        requireVersion: (uuid: String, version: Int, provided: String)? = nil
+    ) async throws {
+        do {
+            _ = try await store.applyAPIChanges(
+                projectId: detail.dataset.projectId, changes: changes, actorId: actor.id,
+                userAgent: SubmissionIntake.userAgent(request), requireVersion: requireVersion)
+        } catch let problem as EntityProblem {
+            throw Problem(problem)
+        }
+    }
+
+    /// The live entity named in the URL.
+    func entity(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, DatasetDetail, EntityRecord) {
+        let (actor, detail) = try await dataset(request, context, capability)
+        let uuid = try context.parameters.decoded("uuid").lowercased()
+        guard let entity = try await store.entity(datasetId: detail.dataset.id, uuid: uuid) else { throw Problem.notFound }
+        return (actor, detail, entity)
+    }
+}

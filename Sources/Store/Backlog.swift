@@ -1,0 +1,74 @@
+import Entities
+import Foundation
+import GRDB
+
+/// A submission's entity block waiting for the version its offline branch builds on.
+public struct BacklogItem: Sendable, Equatable {
+    public var submissionId: Int64?
+    public var instanceId: String?
+    public var projectId: Int64?
+    public var xmlFormId: String?
+    public var entityUuid: String
+    public var branchId: String?
+    public var branchBaseVersion: Int
+    public var heldAt: String
+}
+
+extension GatewayStore {
+    /// Everything held, oldest first.
+    public func backlog() async throws -> [BacklogItem] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT b.*, s.instance_id, f.project_id, f.xml_form_id FROM entity_backlog b
+                    LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
+                    ORDER BY b.held_at, b.id
+                    """
+            ).map {
+                BacklogItem(
+                    submissionId: $0["submission_id"], instanceId: $0["instance_id"], projectId: $0["project_id"],
+                    xmlFormId: $0["xml_form_id"], entityUuid: $0["entity_uuid"], branchId: $0["branch_id"],
+                    branchBaseVersion: $0["branch_base_version"], heldAt: $0["held_at"])
+            }
+        }
+    }
+
+    /// Force-applies what was held before `heldBefore` (everything when nil), by branch then branch base
+    /// version, and returns how many rows were taken off. A row whose submission or form was deleted is
+    /// dropped with an audit instead of being applied.
+    public func processBacklog(heldBefore: Date?, actorId: Int64?) async throws -> Int {
+        try await write { db in
+            let cutoff = heldBefore.map(Timestamp.string) ?? "9999"
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT b.*, f.project_id, s.deleted_at AS submission_deleted, f.deleted_at AS form_deleted
+                    FROM entity_backlog b LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
+                    WHERE b.held_at < ? ORDER BY b.branch_id, b.branch_base_version, b.id
+                    """,
+                arguments: [cutoff])
+            var processed = 0
+            for row in rows {
+                guard let held = EntityRows.held(row) else { continue }
+                processed += 1
+                let submissionDeleted: String? = row["submission_deleted"]
+                let formDeleted: String? = row["form_deleted"]
+                let projectId: Int64? = row["project_id"]
+                if submissionDeleted != nil || formDeleted != nil || projectId == nil {
+                    try db.execute(sql: "DELETE FROM entity_backlog WHERE id = ?", arguments: [row["id"] as Int64])
+                    try Audit.log(db, actorId: actorId, action: "submission.backlog.drop", acteeType: "submission",
+                                  acteeId: row["submission_id"], details: [
+                                      "entityUuid": .string(held.change.uuid), "branchId": JSONValue(held.branchId),
+                                      "branchBaseVersion": .int(Int64(held.branchBaseVersion)),
+                                      "reason": .string(submissionDeleted != nil ? "submission deleted" : "form deleted"),
+                                  ])
+                    continue
+                }
+                let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId!))
+                try processor.force(held)
+            }
+            return processed
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Entities
+import Foundation
+import GRDB
+
+/// An entity with its current version, as the API shows it.
+public struct EntityRecord: Sendable, Equatable {
+    public var id: Int64
+    public var uuid: String
+    public var datasetId: Int64
+    public var conflict: Conflict?
+    public var creatorId: Int64?
+    public var creatorName: String?
+    public var createdAt: String
+    public var updatedAt: String?
+    public var deletedAt: String?
+    public var current: EntityVersionRecord
+}
+
+/// A stored version with where it came from.
+public struct EntityVersionRecord: Sendable, Equatable {
+    public var id: Int64
+    public var stored: StoredVersion
+    public var current: Bool
+    public var creatorId: Int64?
+    public var userAgent: String
+    public var createdAt: String
+    public var source: VersionSource
+}
+
+/// Traceability of a version: the submission (or API request) behind it and its times.
+public struct VersionSource: Sendable, Equatable {
+    public var submissionId: Int64?
+    public var submissionDefId: Int64?
+    public var instanceId: String?
+    public var event: String?
+    public var receivedAt: String
+    public var startedAt: String
+    public var committedAt: String
+}
+
+enum EntityRecords {
+    static func version(_ row: Row) -> EntityVersionRecord {
+        EntityVersionRecord(
+            id: row["id"], stored: EntityRows.version(row), current: row["current"], creatorId: row["creator_id"],
+            userAgent: row["user_agent"] ?? "", createdAt: row["created_at"],
+            source: VersionSource(
+                submissionId: row["source_submission_id"], submissionDefId: row["source_submission_def_id"],
+                instanceId: row["source_instance_id"], event: row["source_event"], receivedAt: row["received_at"],
+                startedAt: row["started_at"], committedAt: row["created_at"]))
+    }
+
+    static func entity(_ db: Database, row: Row) throws -> EntityRecord? {
+        let id: Int64 = row["id"]
+        guard let current = try Row.fetchOne(
+            db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND current = 1", arguments: [id])
+        else { return nil }
+        let conflict: String? = row["conflict"]
+        return EntityRecord(
+            id: id, uuid: row["uuid"], datasetId: row["dataset_id"], conflict: conflict.flatMap(Conflict.init(rawValue:)),
+            creatorId: row["creator_id"], creatorName: row["creator_name"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+            deletedAt: row["deleted_at"], current: version(current))
+    }
+}
+
+extension GatewayStore {
+    /// Live entities of a dataset, newest first.
+    public func entities(datasetId: Int64, limit: Int? = nil, offset: Int = 0, conflictOnly: Bool = false) async throws -> [EntityRecord] {
+        try await read { db in
+            let filter = conflictOnly ? "AND conflict IS NOT NULL" : ""
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
+                    WHERE e.dataset_id = ? AND e.deleted_at IS NULL \(filter)
+                    ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [datasetId, limit ?? -1, offset]
+            ).compactMap { try EntityRecords.entity(db, row: $0) }
+        }
+    }
+
+    public func entityCount(datasetId: Int64, conflictOnly: Bool = false) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM entities WHERE dataset_id = ? AND deleted_at IS NULL" + (conflictOnly ? " AND conflict IS NOT NULL" : ""),
+                arguments: [datasetId]) ?? 0
+        }
+    }
+
+    public func entity(datasetId: Int64, uuid: String) async throws -> EntityRecord? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
+                    WHERE e.dataset_id = ? AND e.uuid = ? AND e.deleted_at IS NULL
+                    """,
+                arguments: [datasetId, uuid]
+            ).flatMap { try EntityRecords.entity(db, row: $0) }
+        }
+    }
+
+    public func entityVersions(entityId: Int64) async throws -> [EntityVersionRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version", arguments: [entityId])
+                .map(EntityRecords.version)
+        }
+    }
+
+    public func deleteEntity(entityId: Int64, actorId: Int64) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE entities SET deleted_at = ? WHERE id = ?", arguments: [Timestamp.now(), entityId])
+            let uuid = try String.fetchOne(db, sql: "SELECT uuid FROM entities WHERE id = ?", arguments: [entityId]) ?? ""
+            try Audit.log(db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entityId,
+                          details: ["entity": ["uuid": .string(uuid)]], entityId: entityId)
+        }
+    }
+
+    /// Creates or updates entities over the API with the same rules as submissions; any problem rejects
+    /// the whole request and writes nothing.
+    /// With `requireVersion`, the one entity changed must still be at that version (else 409.15).
+    public func applyAPIChanges(
+        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?, requireVersion: (uuid: String, version: Int, provided: String)? = nil
+    ) async throws -> [EntityRef] {
+        try await write { db in
+            if let requireVersion, let current = try Int.fetchOne(
+                db, sql: "SELECT current_version FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE d.project_id = ? AND e.uuid = ?",
+                arguments: [projectId, requireVersion.uuid]), current != requireVersion.version
+            {
+                throw EntityProblem.staleVersion(current: current, provided: requireVersion.provided)
+            }
+            let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId))
+            let origin = ChangeOrigin(
+                source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
+            var applied: [EntityRef] = []
+            for change in changes {
+                if case .applied(let entity, _) = try processor.apply(change, origin: origin, forced: false) { applied.append(entity) }
+            }
+            return applied
+        }
+    }
+}
