@@ -6,8 +6,8 @@ extension Gateway {
         router.get("/v1/audits") { request, context in
             let actor = try await access.actor(request, context)
             try access.requireAdmin(actor)
-            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 1000
-            let audits = try await store.audits(action: request.uri.queryParameters.get("action"), limit: limit)
+            let limit = request.query("limit").flatMap(Int.init) ?? 1000
+            let audits = try await store.audits(action: request.query("action"), limit: limit)
             return try await renderAudits(audits, extended: request.wantsExtendedMetadata)
         }
     }

@@ -33,24 +33,23 @@ enum EntityExports {
     }
 
     static func odata(store: GatewayStore, detail: DatasetDetail, request: Request, base: String) async throws -> Response {
-        let query = request.uri.queryParameters
         let supported: Set<String> = ["$top", "$skip", "$count", "$filter", "$select", "$format", "$orderby"]
-        for (key, _) in query where key.hasPrefix("$") && !supported.contains(String(key)) {
+        for (key, _) in request.queryItems where key.hasPrefix("$") && !supported.contains(key) {
             throw Problem(code: 501.1, message: "The requested feature \(key) is not supported by this server.",
-                          details: ["feature": .string(String(key))])
+                          details: ["feature": .string(key)])
         }
         func integer(_ name: String) throws -> Int? {
-            guard let text = query.get(name) else { return nil }
+            guard let text = request.query(name) else { return nil }
             guard let value = Int(text), value >= 0 else { throw Problem.invalidDataType(field: name, expected: "integer") }
             return value
         }
         let top = try integer("$top")
         let skip = try integer("$skip") ?? 0
-        let conflictOnly = try conflictFilter(query.get("$filter"))
+        let conflictOnly = try conflictFilter(request.query("$filter"))
         let entities = try await store.entities(
             datasetId: detail.dataset.id, limit: top, offset: skip, conflictOnly: conflictOnly ?? false)
         let names = detail.properties.map(\.name)
-        let selected = query.get("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let selected = request.query("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let rows: [JSONValue] = entities.map { entity in
             let stored = entity.current.stored
             var row: JSONObject = ["__id": .string(entity.uuid), "label": .string(stored.label)]
@@ -71,7 +70,7 @@ enum EntityExports {
             "@odata.context": .string("\(base)/v1/projects/\(project)/datasets/\(detail.dataset.name).svc/$metadata#Entities"),
             "value": .array(rows),
         ]
-        if query.get("$count")?.lowercased() == "true" {
+        if request.query("$count")?.lowercased() == "true" {
             body["@odata.count"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: conflictOnly ?? false)))
         }
         var response = JSONResponse.make(.object(body))

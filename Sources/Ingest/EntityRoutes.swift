@@ -53,7 +53,7 @@ extension Gateway {
         router.patch(RouterPath("\(entities)/:uuid")) { request, context in
             let (actor, detail, entity) = try await self.entity(request, context, .manageProject)
             let current = entity.current.stored.version
-            let provided = request.uri.queryParameters.get("baseVersion")
+            let provided = request.query("baseVersion")
             var requirement: (uuid: String, version: Int, provided: String)?
             if !request.flag("force") {
                 guard let provided, let number = Int(provided), number == current else {

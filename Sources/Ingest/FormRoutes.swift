@@ -74,7 +74,7 @@ extension Gateway {
         router.post(RouterPath("\(forms)/:xmlFormId/draft/publish")) { request, context in
             let (actor, form) = try await self.form(request, context, .manageForms)
             guard form.draft != nil else { throw Problem.notFound }
-            let version = request.uri.queryParameters.get("version")
+            let version = request.query("version")
             do {
                 _ = try await store.publishDraft(formId: form.id, version: version, actorId: actor.id)
             } catch StoreError.versionExists(let taken) {

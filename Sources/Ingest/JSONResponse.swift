@@ -43,9 +43,18 @@ extension Request {
         return object
     }
 
+    /// Query parameters with their names percent-decoded too (pyodk sends `%24top` for `$top`).
+    var queryItems: [(name: String, value: String)] {
+        uri.queryParameters.map { (String($0.key).removingPercentEncoding ?? String($0.key), String($0.value)) }
+    }
+
+    func query(_ name: String) -> String? {
+        queryItems.first { $0.name == name }?.value
+    }
+
     /// Central's boolean query flags: any capitalisation of `true`.
     func flag(_ name: String) -> Bool {
-        uri.queryParameters.get(name)?.lowercased() == "true"
+        query(name)?.lowercased() == "true"
     }
 
     var wantsExtendedMetadata: Bool {

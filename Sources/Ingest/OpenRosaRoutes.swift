@@ -15,7 +15,7 @@ extension Gateway {
                 let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readForms, for: actor)
                 let base = baseURL(request) + projectPath(request)
                 var forms = try await store.forms(projectId: project.id).filter { $0.current != nil && $0.state != "closed" && $0.state != "closing" }
-                if let only = request.uri.queryParameters.get("formID") { forms = forms.filter { $0.xmlFormId == only } }
+                if let only = request.query("formID") { forms = forms.filter { $0.xmlFormId == only } }
                 var items: [String] = []
                 for form in forms {
                     let def = form.current!
@@ -122,7 +122,7 @@ extension Gateway {
                 }
                 _ = try await intake.accept(
                     projectId: projectId, urlFormId: nil, xml: xmlPart.body, attachments: attachments, actor: actor,
-                    deviceId: request.uri.queryParameters.get("deviceID"), userAgent: SubmissionIntake.userAgent(request),
+                    deviceId: request.query("deviceID"), userAgent: SubmissionIntake.userAgent(request),
                     channel: .openRosa)
                 return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
             }

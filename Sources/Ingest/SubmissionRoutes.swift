@@ -16,7 +16,7 @@ extension Gateway {
             let xml = try await xmlBody(request)
             let accepted = try await intake.accept(
                 projectId: projectId, urlFormId: try context.parameters.decoded("xmlFormId"), xml: xml, attachments: [],
-                actor: actor, deviceId: request.uri.queryParameters.get("deviceID"),
+                actor: actor, deviceId: request.query("deviceID"),
                 userAgent: SubmissionIntake.userAgent(request), channel: .rest)
             if case .duplicate(let existing) = accepted.outcome {
                 throw Problem.uniquenessViolation(fields: ["instanceID"], values: [existing.instanceId], table: "submissions")

@@ -402,3 +402,44 @@ def test_app_user_formlist_submit_and_no_rest_reads(server, api, auth, project_i
     r = requests.get(f"{keyed}/forms/trees_registration/submissions", timeout=TIMEOUT)
     assert r.status_code == 403, f"{r.status_code}: {r.text}"
     assert r.json().get("code") == 403.1
+
+
+# --------------------------------------------------------------------------- entities
+
+
+def test_submission_makes_an_entity_pyodk_can_list(client, published):
+    # The registration submitted above (reg-2-beech) created its tree in the same request.
+    listed = client.entities.list(entity_list_name="trees")
+    beech = [e for e in listed if e.uuid == "e7000000-0000-4000-8000-000000000002"]
+    assert len(beech) == 1
+    assert beech[0].currentVersion.version == 1
+    assert beech[0].currentVersion.userAgent  # pyodk requires a string here
+
+
+def test_pyodk_entities_create_update_force_and_table(client, published):
+    created = client.entities.create(
+        label="Rowan", data={"species": "Sorbus aucuparia", "height": "4"}, entity_list_name="trees")
+    assert created.currentVersion.version == 1
+    assert created.currentVersion.label == "Rowan"
+
+    updated = client.entities.update(
+        created.uuid, entity_list_name="trees", label="Rowan tree", data={"height": "5"}, base_version=1)
+    assert updated.currentVersion.version == 2
+    assert updated.currentVersion.label == "Rowan tree"
+
+    with pytest.raises(Exception):  # a stale base version is Central's 409.15
+        client.entities.update(created.uuid, entity_list_name="trees", data={"height": "9"}, base_version=1)
+
+    forced = client.entities.update(created.uuid, entity_list_name="trees", data={"height": "6"}, force=True)
+    assert forced.currentVersion.version == 3
+    assert forced.currentVersion.data["height"] == "6"
+    assert forced.currentVersion.data["species"] == "Sorbus aucuparia"
+
+    client.entities.create_many(
+        data=[{"label": "Hazel", "height": "2"}, {"label": "Yew", "species": "Taxus"}], entity_list_name="trees")
+    table = client.entities.get_table(entity_list_name="trees", count=True)
+    rows = {row["label"]: row for row in table["value"]}
+    assert rows["Rowan tree"]["height"] == "6"
+    assert rows["Rowan tree"]["__system"]["version"] == 3
+    assert {"Hazel", "Yew"} <= set(rows)
+    assert table["@odata.count"] == len(table["value"])

@@ -66,7 +66,7 @@ import Testing
             let csv = try await harness.send(.get, "\(base)/entities.csv").text.split(separator: "\n")
             #expect(csv.first == "__id,label,species,height,circumference,__createdAt,__creatorId,__creatorName,__updates,__updatedAt,__version")
             #expect(csv.count == 3)
-            let odata = try await harness.send(.get, "\(base).svc/Entities?$top=1&$count=true")
+            let odata = try await harness.send(.get, "\(base).svc/Entities?%24top=1&%24count=True")
             #expect(odata.headers[.init("OData-Version")!] == "4.0")
             let body = try odata.json()
             #expect(body["value"]?.arrayValue?.count == 1)
