@@ -55,12 +55,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "XMLParseTests", dependencies: ["XMLParse"]),
-        .testTarget(name: "EntitiesTests", dependencies: ["Entities"]),
+        // The scenario table both the rule tests and the HTTP tests run.
+        .target(name: "EntityScenarios", dependencies: ["Entities"], path: "Tests/EntityScenarios"),
+        .testTarget(name: "EntitiesTests", dependencies: ["Entities", "EntityScenarios"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", "Store", "Entities",
+                "Ingest", "Store", "Entities", "EntityScenarios",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]

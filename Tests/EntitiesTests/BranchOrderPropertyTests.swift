@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Entities
+import EntityScenarios
 
 /// A small seeded generator (SplitMix64), so a failing case can be replayed from its seed.
 struct SeededGenerator: RandomNumberGenerator {
@@ -26,14 +27,14 @@ struct SeededGenerator: RandomNumberGenerator {
         let initial = properties.shuffled(using: &random).prefix(Int.random(in: 1...4, using: &random)).map {
             ($0, String(Int.random(in: 0...99, using: &random)))
         }
-        let create = EngineHarness.create(Array(initial), branch: offlineCreate ? branch : nil)
+        let create = Changes.create(Array(initial), branch: offlineCreate ? branch : nil)
         let count = Int.random(in: 1...8, using: &random)
         let updates = (1...count).map { counter -> EntityChange in
             let changed = properties.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)).map {
                 ($0, String(Int.random(in: 0...99, using: &random)))
             }
             let label = Int.random(in: 0..<4, using: &random) == 0 ? "Label \(counter)" : nil
-            return EngineHarness.update(base: counter, trunk: offlineCreate ? nil : 1, branch: branch, label: label, Array(changed))
+            return Changes.update(base: counter, trunk: offlineCreate ? nil : 1, branch: branch, label: label, Array(changed))
         }
         return (create, updates)
     }

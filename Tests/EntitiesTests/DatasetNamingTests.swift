@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Entities
+import EntityScenarios
 
 @Suite struct DatasetNamingTests {
     @Test(arguments: ["trees", "people_2", "été", "a-b", "_x", "ns:name"])

@@ -2,6 +2,7 @@ import Testing
 import XMLParse
 
 @testable import Entities
+import EntityScenarios
 
 @Suite struct EngineErrorTests {
     let start = H.create([("height", "10")])

@@ -2,6 +2,7 @@ import Testing
 import XMLParse
 
 @testable import Entities
+import EntityScenarios
 
 @Suite struct EntityFormRulesTests {
     func form(version: String?, declarations: [EntityDeclaration]) -> XFormDefinition {

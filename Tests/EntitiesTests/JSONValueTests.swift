@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Entities
+import EntityScenarios
 
 @Suite struct JSONValueTests {
     @Test func serialisationKeepsKeyOrderAndIntegers() {
