@@ -40,10 +40,10 @@ public struct EntityProblem: Error, Sendable, Equatable {
             details: ["entityUuid": .string(uuid), "datasetName": .string(dataset)])
     }
 
-    static func versionNotFound(_ version: Int, uuid: String, dataset: String) -> EntityProblem {
+    static func versionNotFound(_ version: String, uuid: String, dataset: String) -> EntityProblem {
         EntityProblem(
             code: 404.9, message: "Base version (\(version)) does not exist for entity UUID (\(uuid)) in dataset (\(dataset)).",
-            details: ["baseVersion": .int(Int64(version)), "entityUuid": .string(uuid), "datasetName": .string(dataset)])
+            details: ["baseVersion": Int64(version).map(JSONValue.int) ?? .string(version), "entityUuid": .string(uuid), "datasetName": .string(dataset)])
     }
 
     static func entityDeleted(_ uuid: String) -> EntityProblem {

@@ -77,7 +77,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         if change.wantsUpdate && change.formAllowsUpdate {
             do {
                 return try update(change, in: dataset, origin: origin, forced: forced)
-            } catch let problem as EntityProblem where problem.code == 404.8 && (change.wantsCreate || forced) {
+            } catch let problem as EntityProblem where Self.fallsBackToCreate(problem) && (change.wantsCreate || forced) {
                 let canCreate = change.wantsCreate && change.formAllowsCreate
                 return try create(change, in: dataset, origin: origin, as: canCreate ? .create : .updateAsCreate, forced: forced)
             }
@@ -88,6 +88,11 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         }
         if change.wantsUpdate { throw EntityProblem.actionNotPermitted("update", permitted: permitted(change)) }
         return .skipped
+    }
+
+    /// An update that finds no entity, or an upsert sent without a base version, may create instead.
+    static func fallsBackToCreate(_ problem: EntityProblem) -> Bool {
+        problem.code == 404.8 || (problem.code == 400.2 && problem.details["field"] == "baseVersion")
     }
 
     private func permitted(_ change: EntityChange) -> [String] {
@@ -122,10 +127,10 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         guard let current = try workspace.version(entity.currentVersion, of: entity) else {
             throw EntityProblem.entityNotFound(change.uuid, dataset: change.datasetName)
         }
-        // The create's values are older than the forced updates already applied: a property it sets
-        // that those updates set to something else is a hard conflict.
-        let conflicting = change.properties.names.filter { name in
-            current.data[name].map { $0 != change.properties[name] } ?? false
+        // The create's values are older than the forced updates already applied: a property (or the label)
+        // it sets that the server holds with another value is a hard conflict.
+        let conflicting = ConflictRule.receivedNamesLabelLast(change.dataReceived).filter { name in
+            current.dataWithLabel[name].map { $0 != change.dataReceived[name] } ?? false
         }
         let conflict = ConflictRule.conflict(forStaleBase: conflicting)
         let version = NewVersion(
@@ -149,7 +154,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             throw EntityProblem.entityNotFound(change.uuid, dataset: dataset.name)
         }
         if let entity, let trunk = change.trunkVersion, trunk > entity.currentVersion {
-            throw EntityProblem.versionNotFound(trunk, uuid: change.uuid, dataset: dataset.name)
+            throw EntityProblem.versionNotFound("trunkVersion=\(trunk)", uuid: change.uuid, dataset: dataset.name)
         }
 
         var base: StoredVersion?
@@ -162,7 +167,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         if base == nil {
             guard change.branchId != nil else {
                 guard entity != nil else { throw EntityProblem.entityNotFound(change.uuid, dataset: dataset.name) }
-                throw EntityProblem.versionNotFound(baseVersion, uuid: change.uuid, dataset: dataset.name)
+                throw EntityProblem.versionNotFound(String(baseVersion), uuid: change.uuid, dataset: dataset.name)
             }
             if !forced {
                 let held = HeldChange(change: change, origin: origin, datasetId: dataset.id, heldAt: nil)

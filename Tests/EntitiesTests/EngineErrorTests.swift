@@ -61,6 +61,16 @@ import EntityScenarios
         #expect(harness.workspace.backlog.isEmpty)
     }
 
+    @Test func upsertSentWithoutABaseVersionCreates() throws {
+        var upsert = H.create([("height", "3")], label: "Fir")
+        upsert.wantsUpdate = true
+        upsert.formAllowsUpdate = true
+        let harness = EngineHarness()
+        try harness.submit(upsert)
+        #expect(harness.errors.isEmpty)
+        #expect(harness.versions.map(\.appliedAs) == [.create])
+    }
+
     @Test func oneFailingBlockOfSeveralIsReportedAs400Point43AndTheOthersApply() throws {
         let harness = EngineHarness()
         let origins = (0..<2).map { index in

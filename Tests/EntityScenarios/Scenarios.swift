@@ -179,6 +179,6 @@ public let scenarios: [Scenario] = [
             ExpectedVersion(1, base: nil, branch: A, branchBase: 1, ["height": "11"], label: "auto generated"),
             ExpectedVersion(2, base: 1, branch: A, conflict: .hard, ["height": "10", "circumference": "20"]),
         ],
-        entityConflict: .hard, conflicting: [2: ["height"]]),
+        entityConflict: .hard, conflicting: [2: ["height", "label"]]),
 ]
 
