@@ -25,7 +25,8 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             do {
                 let change = try block.get()
                 if let dataset = try workspace.dataset(named: change.datasetName), dataset.approvalRequired, !approved {
-                    continue  // processed when a reviewer approves the submission
+                    try workspace.deferForApproval(change, origin: origin, dataset: dataset)
+                    continue
                 }
                 guard try workspace.claim(origin) else { continue }
                 _ = try workspace.savepoint { try applyAndRelease(change, origin: origin) }

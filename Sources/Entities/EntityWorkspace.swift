@@ -16,6 +16,8 @@ public protocol EntityWorkspace: AnyObject {
     func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef
     func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef
     func hold(_ held: HeldChange) throws
+    /// Keeps a change whose dataset requires approval until a reviewer approves its submission.
+    func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws
     /// Removes a held change from the backlog; false when something else took it first.
     func take(_ held: HeldChange) throws -> Bool
     /// Records that this block of this submission version has been processed; false when it already was.

@@ -10,6 +10,7 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         var datasets: [String: DatasetRef] = [:]
         var entities: [String: Entity] = [:]
         var backlog: [HeldChange] = []
+        var pending: [(change: EntityChange, origin: ChangeOrigin)] = []
         var claims: Set<String> = []
         var events: [EntityEvent] = []
         var nextEntityId: Int64 = 1
@@ -24,6 +25,8 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
 
     public var entities: [String: Entity] { state.entities }
     public var backlog: [HeldChange] { state.backlog }
+    /// Changes waiting for their submission's approval.
+    public var pending: [(change: EntityChange, origin: ChangeOrigin)] { state.pending }
     public var events: [EntityEvent] { state.events }
 
     public func markDeleted(uuid: String) {
@@ -76,6 +79,11 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         state.clock += 1
         stamped.heldAt = String(state.clock)
         state.backlog.append(stamped)
+    }
+
+    public func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
+        guard !state.pending.contains(where: { $0.origin == origin }) else { return }
+        state.pending.append((change, origin))
     }
 
     public func take(_ held: HeldChange) throws -> Bool {

@@ -10,8 +10,14 @@ extension Gateway {
         router.get(RouterPath(datasets)) { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readProject, for: actor)
-            let list = try await store.datasets(projectId: project.id)
-            return JSONResponse.make(.array(list.map { .object(Representation.dataset($0)) }))
+            var list: [JSONValue] = []
+            for dataset in try await store.datasets(projectId: project.id) {
+                var object = Representation.dataset(dataset)
+                object["entities"] = .int(Int64(try await store.entityCount(datasetId: dataset.id)))
+                object["conflicts"] = .int(Int64(try await store.entityCount(datasetId: dataset.id, conflictOnly: true)))
+                list.append(.object(object))
+            }
+            return JSONResponse.make(.array(list))
         }
 
         router.post(RouterPath(datasets)) { request, context in
@@ -27,12 +33,39 @@ extension Gateway {
             else {
                 throw Problem.uniquenessViolation(fields: ["name", "projectId"], values: [name, String(project.id)], table: "datasets")
             }
-            return JSONResponse.make(.object(Representation.datasetDetail(detail)))
+            if body["approvalRequired"]?.boolValue == true {
+                try await store.setApprovalRequired(datasetId: detail.dataset.id, required: true, convert: nil, actorId: actor.id)
+            }
+            return try await datasetResponse(try await store.dataset(projectId: project.id, name: name) ?? detail)
         }
 
         router.get(RouterPath("\(datasets)/:name")) { request, context in
             let (_, detail) = try await dataset(request, context, .readProject)
-            return JSONResponse.make(.object(Representation.datasetDetail(detail)))
+            return try await datasetResponse(detail)
+        }
+
+        router.patch(RouterPath("\(datasets)/:name")) { request, context in
+            let (actor, detail) = try await dataset(request, context, .manageProject)
+            let convert = request.query("convert")
+            if let convert, convert != "true" && convert != "false" {
+                throw Problem.unexpectedValue(field: "convert", value: convert, reason: "expected true or false.")
+            }
+            let body = try await request.jsonObjectBody()
+            // Fields that cannot change here (such as name) are ignored, as Central ignores them.
+            guard let value = body["approvalRequired"] else { return try await datasetResponse(detail) }
+            guard let required = value.boolValue else { throw Problem.invalidDataType(field: "approvalRequired", expected: "boolean") }
+            if !required && convert == nil {
+                let pending = try await store.pendingSubmissionCount(datasetId: detail.dataset.id)
+                if pending > 0 {
+                    throw Problem(code: 400.29, message: "There are \(pending) pending submissions", details: ["count": .int(Int64(pending))])
+                }
+            }
+            try await store.setApprovalRequired(
+                datasetId: detail.dataset.id, required: required, convert: convert.map { $0 == "true" }, actorId: actor.id)
+            guard let updated = try await store.dataset(projectId: detail.dataset.projectId, name: detail.dataset.name) else {
+                throw Problem.notFound
+            }
+            return try await datasetResponse(updated)
         }
 
         router.post(RouterPath("\(datasets)/:name/properties")) { request, context in
@@ -47,6 +80,14 @@ extension Gateway {
             }
             return JSONResponse.success
         }
+    }
+
+    /// A dataset's JSON with what reviewers count: its entities and those in conflict.
+    func datasetResponse(_ detail: DatasetDetail) async throws -> Response {
+        var object = Representation.datasetDetail(detail)
+        object["entities"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id)))
+        object["conflicts"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: true)))
+        return JSONResponse.make(.object(object))
     }
 
     /// The published dataset named in the URL: 404 before 403, as the contract orders them.

@@ -32,14 +32,33 @@ enum EntityRepresentation {
         ]
     }
 
-    /// One item of the versions list: the version with its own conflict and its traceable source.
-    static func listedVersion(_ record: EntityVersionRecord) -> JSONObject {
+    /// One item of the versions list: the version as reviewers read it, with its traceable source.
+    static func reviewedVersion(_ record: EntityVersionRecord, review: ReviewedVersion) -> JSONObject {
         var object = version(record, full: true)
-        object["conflict"] = JSONValue(record.stored.conflict?.rawValue)
+        object["conflict"] = JSONValue(review.conflict?.rawValue)
+        object["resolved"] = .bool(review.resolved)
+        object["baseDiff"] = .object(review.baseDiff.json)
+        object["serverDiff"] = .object(review.serverDiff.json)
+        object["lastGoodVersion"] = .bool(review.lastGoodVersion)
+        object["relevantToConflict"] = .bool(review.relevantToConflict)
         object["appliedAs"] = .string(record.stored.appliedAs.rawValue)
         object["forced"] = .bool(record.stored.forced)
         object["source"] = .object(source(record.source))
         return object
+    }
+
+    /// Central's `/diffs`: for each version after the first, what changed against the one before.
+    static func diffs(_ versions: [EntityVersionRecord]) -> JSONValue {
+        .array(zip(versions, versions.dropFirst()).map { previous, current in
+            let diff = PropertyDiff(received: current.stored.dataWithLabel, against: previous.stored.dataWithLabel)
+            return .array(diff.changes.map { change in
+                var item: JSONObject = [:]
+                if let old = change.old { item["old"] = .string(old) }
+                item["new"] = .string(change.new)
+                item["propertyName"] = .string(change.name)
+                return .object(item)
+            })
+        })
     }
 
     static func source(_ source: VersionSource) -> JSONObject {

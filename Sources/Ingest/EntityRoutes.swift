@@ -41,8 +41,17 @@ extension Gateway {
 
         router.get(RouterPath("\(entities)/:uuid/versions")) { request, context in
             let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
-            let versions = try await store.entityVersions(entityId: entity.id)
-            return JSONResponse.make(.array(versions.map { .object(EntityRepresentation.listedVersion($0)) }))
+            let (versions, resolvedThrough) = try await store.entityHistory(entityId: entity.id)
+            let reviewed = VersionHistory.review(versions.map(\.stored), resolvedThrough: resolvedThrough)
+            let onlyRelevant = request.flag("relevantToConflict")
+            return JSONResponse.make(.array(zip(versions, reviewed).compactMap { record, review in
+                onlyRelevant && !review.relevantToConflict ? nil : .object(EntityRepresentation.reviewedVersion(record, review: review))
+            }))
+        }
+
+        router.get(RouterPath("\(entities)/:uuid/diffs")) { request, context in
+            let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
+            return JSONResponse.make(EntityRepresentation.diffs(try await store.entityVersions(entityId: entity.id)))
         }
 
         router.get(RouterPath("\(entities)/:uuid/audits")) { request, context in
@@ -54,16 +63,24 @@ extension Gateway {
             let (actor, detail, entity) = try await self.entity(request, context, .manageProject)
             let current = entity.current.stored.version
             let provided = request.query("baseVersion")
-            var requirement: (uuid: String, version: Int, provided: String)?
-            if !request.flag("force") {
-                guard let provided, let number = Int(provided), number == current else {
-                    throw Problem(EntityProblem.staleVersion(current: current, provided: provided ?? "undefined"))
-                }
-                requirement = (entity.uuid, number, provided)
+            let resolving = request.flag("resolve")
+            if resolving && entity.conflict == nil {
+                throw Problem(code: 400.32, message: "The Entity doesn't have any conflict")
             }
-            let body = try await request.jsonObjectBody()
-            let change = try EntityRequests.change(from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
-            try await applyOverAPI([change], detail: detail, actor: actor, request: request, requireVersion: requirement)
+            // The version check comes before the body is read, as Central orders them. A reviewer who only
+            // resolves may leave the version out; an update needs it (or force=true).
+            let raw = try await request.collectBody(limit: 250 * 1024)
+            let versionMatches = provided == String(current)
+            if !versionMatches && !request.flag("force") && !(resolving && provided == nil && Request.isBlank(raw)) {
+                throw Problem(EntityProblem.staleVersion(current: current, provided: provided ?? "undefined"))
+            }
+            let body = try Request.jsonObject(raw, allowEmpty: resolving)
+            if !body.isEmpty || !resolving {
+                let change = try EntityRequests.change(from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
+                let requirement = request.flag("force") ? nil : (uuid: entity.uuid, version: current, provided: provided ?? "")
+                try await applyOverAPI([change], detail: detail, actor: actor, request: request, requireVersion: requirement)
+            }
+            if resolving { try await store.resolveConflict(entityId: entity.id, actorId: actor.id) }
             guard let updated = try await store.entity(datasetId: detail.dataset.id, uuid: entity.uuid) else { throw Problem.notFound }
             return JSONResponse.make(.object(EntityRepresentation.entity(updated, full: true)))
         }

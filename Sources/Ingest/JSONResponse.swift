@@ -34,9 +34,17 @@ extension Request {
         }
     }
 
-    /// A JSON object body, or Central's 400.1.
-    func jsonObjectBody(limit: Int = 250 * 1024) async throws -> JSONObject {
-        let data = try await collectBody(limit: limit)
+    /// A JSON object body, or Central's 400.1; with `allowEmpty`, no body at all reads as `{}`.
+    func jsonObjectBody(limit: Int = 250 * 1024, allowEmpty: Bool = false) async throws -> JSONObject {
+        try Self.jsonObject(try await collectBody(limit: limit), allowEmpty: allowEmpty)
+    }
+
+    static func isBlank(_ data: Data) -> Bool {
+        data.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+    }
+
+    static func jsonObject(_ data: Data, allowEmpty: Bool = false) throws -> JSONObject {
+        if allowEmpty && isBlank(data) { return JSONObject() }
         guard let object = (try? JSONValue.parse(data))?.objectValue else {
             throw Problem.unparseable(format: "json", rawLength: data.count)
         }

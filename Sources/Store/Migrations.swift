@@ -6,6 +6,7 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation", migrate: foundation)
         migrator.registerMigration("v2-entities", migrate: entities)
+        migrator.registerMigration("v3-review", migrate: review)
         return migrator
     }
 
@@ -246,6 +247,27 @@ enum Migrations {
                     claimed_at TEXT NOT NULL,
                     PRIMARY KEY (submission_def_id, block_index)
                 );
+                """)
+    }
+
+    /// Conflict resolution and submissions waiting for approval before their entity work.
+    private static func review(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE entities ADD COLUMN resolved_through INTEGER;
+                CREATE TABLE entity_pending (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+                    submission_def_id INTEGER NOT NULL REFERENCES submission_defs(id),
+                    block_index INTEGER NOT NULL,
+                    change TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    received_at TEXT NOT NULL,
+                    UNIQUE (submission_def_id, block_index)
+                );
+                CREATE INDEX entity_pending_dataset ON entity_pending(dataset_id, received_at);
+                CREATE INDEX entity_pending_submission ON entity_pending(submission_id);
                 """)
     }
 }

@@ -130,6 +130,16 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             ])
     }
 
+    func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
+        guard case .submission(let submissionId, let defId, _, let index) = origin.source else { return }
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO entity_pending (dataset_id, submission_id, submission_def_id, block_index, change, origin, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt])
+    }
+
     func take(_ held: HeldChange) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = held.origin.source else { return false }
         try db.execute(

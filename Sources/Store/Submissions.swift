@@ -173,13 +173,17 @@ extension GatewayStore {
         }
     }
 
+    /// Sets the review state; approving runs the entity work that waited for approval, once.
     public func setReviewState(submissionId: Int64, state: String, actorId: Int64) async throws -> SubmissionRecord {
         try await write { db in
             try db.execute(
                 sql: "UPDATE submissions SET review_state = ?, updated_at = ? WHERE id = ?",
                 arguments: [state, Timestamp.now(), submissionId])
+            let defId = try Int64.fetchOne(
+                db, sql: "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1", arguments: [submissionId])
             try Audit.log(db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
-                          details: ["reviewState": .string(state)])
+                          details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
+            if state == "approved" { try Pending.process(db, datasetId: nil, submissionId: submissionId) }
             return try Submissions.submission(db, id: submissionId)!
         }
     }
@@ -250,6 +254,8 @@ enum Submissions {
     ) throws {
         let now = Timestamp.now()
         try db.execute(sql: "UPDATE submission_defs SET current = 0 WHERE submission_id = ?", arguments: [submissionId])
+        // What the replaced version was waiting to do is no longer wanted: the new version speaks for the submission.
+        try db.execute(sql: "DELETE FROM entity_pending WHERE submission_id = ?", arguments: [submissionId])
         let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
         try addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
         try db.execute(
