@@ -29,7 +29,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
                     continue
                 }
                 guard try workspace.claim(origin) else { continue }
-                _ = try workspace.savepoint { try applyAndRelease(change, origin: origin) }
+                _ = try submit(change, origin: origin)
             } catch let problem as EntityProblem {
                 failures.append((index, problem))
             }
@@ -37,6 +37,13 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         guard let origin = origins.first, !failures.isEmpty else { return }
         let problem = blocks.count == 1 ? failures[0].problem : EntityProblem.several(failures, total: blocks.count)
         try workspace.record(.failed(origin: origin, problem: problem))
+    }
+
+    /// Hands a new change to the rules: logs it as an input of its entity, then applies it (and what it
+    /// releases) in a savepoint, so a failure undoes only this change.
+    public func submit(_ change: EntityChange, origin: ChangeOrigin) throws -> Outcome {
+        try workspace.logInput(.change(change, origin), entityUuid: change.uuid, datasetName: change.datasetName)
+        return try workspace.savepoint { try applyAndRelease(change, origin: origin) }
     }
 
     /// Applies a change and then, down its branch, every held change that was waiting for it.
@@ -63,6 +70,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     /// A forced version does not release the next held change of its branch.
     public func force(_ held: HeldChange) throws {
         guard try workspace.take(held) else { return }
+        try workspace.logInput(.force(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
         try workspace.record(.forced(held))
         do {
             _ = try workspace.savepoint { try apply(held.change, origin: held.origin, forced: true) }

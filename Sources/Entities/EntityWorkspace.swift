@@ -23,6 +23,8 @@ public protocol EntityWorkspace: AnyObject {
     /// Records that this block of this submission version has been processed; false when it already was.
     func claim(_ origin: ChangeOrigin) throws -> Bool
     func record(_ event: EntityEvent) throws
+    /// Appends to the entity's input log, which replay runs again.
+    func logInput(_ input: EntityInput, entityUuid: String, datasetName: String) throws
     /// Runs `body` so that a failure undoes only what `body` wrote.
     func savepoint<T>(_ body: () throws -> T) throws -> T
 }

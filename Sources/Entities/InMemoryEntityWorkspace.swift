@@ -4,6 +4,9 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
     public struct Entity: Equatable, Sendable {
         public var ref: EntityRef
         public var versions: [StoredVersion]
+        /// Where each version came from, in the same order.
+        public var origins: [ChangeOrigin]
+        public var resolvedThrough: Int?
     }
 
     struct State {
@@ -13,6 +16,7 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         var pending: [(change: EntityChange, origin: ChangeOrigin)] = []
         var claims: Set<String> = []
         var events: [EntityEvent] = []
+        var inputs: [(uuid: String, input: EntityInput)] = []
         var nextEntityId: Int64 = 1
         var clock = 0
     }
@@ -29,8 +33,18 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
     public var pending: [(change: EntityChange, origin: ChangeOrigin)] { state.pending }
     public var events: [EntityEvent] { state.events }
 
+    /// The input log of one entity, oldest first.
+    public func inputs(of uuid: String) -> [EntityInput] { state.inputs.filter { $0.uuid == uuid }.map(\.input) }
+
     public func markDeleted(uuid: String) {
         state.entities[uuid]?.ref.deleted = true
+    }
+
+    /// A reviewer cleared the conflict: everything up to the current version counts as reviewed.
+    public func resolve(uuid: String) {
+        guard let current = state.entities[uuid]?.ref.currentVersion else { return }
+        state.entities[uuid]?.ref.conflict = nil
+        state.entities[uuid]?.resolvedThrough = current
     }
 
     public func dataset(named name: String) throws -> DatasetRef? { state.datasets[name] }
@@ -61,13 +75,14 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
     public func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
         let ref = EntityRef(id: state.nextEntityId, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
         state.nextEntityId += 1
-        state.entities[uuid] = Entity(ref: ref, versions: [version])
+        state.entities[uuid] = Entity(ref: ref, versions: [version], origins: [origin], resolvedThrough: nil)
         return ref
     }
 
     public func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
         guard var stored = state.entities[entity.uuid] else { return entity }
         stored.versions.append(version)
+        stored.origins.append(origin)
         stored.ref.currentVersion = version.version
         stored.ref.conflict = entityConflict
         state.entities[entity.uuid] = stored
@@ -98,6 +113,10 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
     }
 
     public func record(_ event: EntityEvent) throws { state.events.append(event) }
+
+    public func logInput(_ input: EntityInput, entityUuid: String, datasetName: String) throws {
+        state.inputs.append((entityUuid, input))
+    }
 
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         let saved = state

@@ -112,6 +112,7 @@ extension GatewayStore {
         try await write { db in
             try db.execute(sql: "UPDATE entities SET deleted_at = ? WHERE id = ?", arguments: [Timestamp.now(), entityId])
             let uuid = try String.fetchOne(db, sql: "SELECT uuid FROM entities WHERE id = ?", arguments: [entityId]) ?? ""
+            try EntityInputLog.append(db, .delete, entityId: entityId)
             try Audit.log(db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entityId,
                           details: ["entity": ["uuid": .string(uuid)]], entityId: entityId)
         }
@@ -135,7 +136,7 @@ extension GatewayStore {
                 source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
             var applied: [EntityRef] = []
             for change in changes {
-                if case .applied(let entity, _) = try processor.apply(change, origin: origin, forced: false) { applied.append(entity) }
+                if case .applied(let entity, _) = try processor.submit(change, origin: origin) { applied.append(entity) }
             }
             return applied
         }

@@ -7,6 +7,7 @@ enum Migrations {
         migrator.registerMigration("v1-foundation", migrate: foundation)
         migrator.registerMigration("v2-entities", migrate: entities)
         migrator.registerMigration("v3-review", migrate: review)
+        migrator.registerMigration("v4-self-checking", migrate: selfChecking)
         return migrator
     }
 
@@ -268,6 +269,31 @@ enum Migrations {
                 );
                 CREATE INDEX entity_pending_dataset ON entity_pending(dataset_id, received_at);
                 CREATE INDEX entity_pending_submission ON entity_pending(submission_id);
+                """)
+    }
+
+    /// The input log that replay runs again, and the record of consistency passes.
+    private static func selfChecking(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE entity_inputs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    entity_uuid TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('change', 'force', 'delete', 'resolve')),
+                    input TEXT NOT NULL,
+                    logged_at TEXT NOT NULL
+                );
+                CREATE INDEX entity_inputs_entity ON entity_inputs(dataset_id, entity_uuid, id);
+                CREATE TABLE consistency_passes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    project_id INTEGER,
+                    checked INTEGER NOT NULL DEFAULT 0,
+                    invalid INTEGER NOT NULL DEFAULT 0,
+                    by_kind TEXT
+                );
                 """)
     }
 }

@@ -25,6 +25,7 @@ extension GatewayStore {
             let current: Int = row["current_version"]
             try db.execute(
                 sql: "UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", arguments: [current, entityId])
+            try EntityInputLog.append(db, .resolve, entityId: entityId)
             let defId = try Int64.fetchOne(
                 db, sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?", arguments: [entityId, current])
             try Audit.log(

@@ -159,6 +159,11 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         try EntityAudits.log(db, event)
     }
 
+    func logInput(_ input: EntityInput, entityUuid: String, datasetName: String) throws {
+        guard let dataset = try dataset(named: datasetName) else { return }
+        try EntityInputLog.append(db, input, datasetId: dataset.id, uuid: entityUuid)
+    }
+
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
         try db.inSavepoint {
