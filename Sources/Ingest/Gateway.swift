@@ -25,6 +25,7 @@ public struct Gateway: Sendable {
         addSessionRoutes(to: router)
         addAuditRoutes(to: router)
         addBacklogRoutes(to: router)
+        addConsistencyRoutes(to: router)
         // Devices configured with an app user's key reach the same project routes under /v1/key/{token}.
         for prefix in ["/v1", "/v1/key/:token"] {
             addProjectRoutes(to: router, prefix: prefix)

@@ -285,6 +285,7 @@ enum Migrations {
                     logged_at TEXT NOT NULL
                 );
                 CREATE INDEX entity_inputs_entity ON entity_inputs(dataset_id, entity_uuid, id);
+                CREATE INDEX audits_action_time ON audits(action, logged_at);
                 CREATE TABLE consistency_passes (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     started_at TEXT NOT NULL,

@@ -9,6 +9,8 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     let projectId: Int64
     /// When processing of the request's entity work began (recorded on each version it writes).
     let startedAt: String
+    /// How many propagation problems this workspace has found.
+    private(set) var inconsistencies = 0
 
     init(db: Database, projectId: Int64) {
         self.db = db
@@ -76,6 +78,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             arguments: [dataset.id, uuid, origin.actorId, now])
         let entity = EntityRef(id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
         try insert(version, entity: entity, origin: origin, at: now)
+        try verifyPropagation(entity: entity, version: 1)
         return entity
     }
 
@@ -89,7 +92,32 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         var updated = entity
         updated.currentVersion = version.version
         updated.conflict = entityConflict
+        try verifyPropagation(entity: entity, version: version.version)
         return updated
+    }
+
+    /// The cheap check after each applied version, on what was actually stored: the new version follows
+    /// from the one before and what it received. A failure never fails the submission; it is audited.
+    private func verifyPropagation(entity: EntityRef, version number: Int) throws {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version IN (?, ?) ORDER BY version",
+            arguments: [entity.id, number - 1, number]
+        ).map(EntityRows.version)
+        guard let new = rows.last, new.version == number else { return }
+        let previous = rows.count == 2 ? rows.first : nil
+        let problems = ConsistencyCheck.step(previous: number > 1 ? previous : nil, next: new)
+            + (number > 1 && previous == nil
+                ? [Inconsistency(kind: "versionNumbers", field: "version", version: number - 1, expected: .int(Int64(number - 1)), actual: .null)]
+                : [])
+        guard !problems.isEmpty else { return }
+        inconsistencies += problems.count
+        try Audit.log(
+            db, actorId: nil, action: "entity.inconsistency", acteeType: "entity", acteeId: entity.id,
+            details: [
+                "entity": ["uuid": .string(entity.uuid)], "version": .int(Int64(number)),
+                "inconsistencies": .array(problems.map { .object($0.json) }),
+            ],
+            entityId: entity.id)
     }
 
     private func insert(_ version: NewVersion, entity: EntityRef, origin: ChangeOrigin, at time: String) throws {

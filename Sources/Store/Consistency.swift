@@ -1,0 +1,207 @@
+import Entities
+import Foundation
+import GRDB
+
+/// The result of checking one entity.
+public struct EntityConsistency: Sendable, Equatable {
+    public var entityId: Int64
+    public var uuid: String
+    public var datasetId: Int64
+    public var inconsistencies: [Inconsistency]
+    public var checkedAt: String
+    public var versions: Int
+    /// False for an entity with no input log (made before the log existed): only its internal checks ran.
+    public var replayed: Bool
+
+    public var valid: Bool { inconsistencies.isEmpty }
+}
+
+/// A replay beside the stored history.
+public struct ReplayOutcome: Sendable {
+    public var stored: [StoredVersion]
+    public var replayed: Replay.Result
+    public var differences: [Inconsistency]
+    public var applied: Bool
+}
+
+/// Counts from a full pass over entities.
+public struct ConsistencyReport: Sendable {
+    public var checked = 0
+    public var valid = 0
+    public var invalid = 0
+    public var byKind: [String: Int] = [:]
+    /// The invalid entities, at most `limit` of them so a report stays small.
+    public var invalidEntities: [EntityConsistency] = []
+    public var truncated = false
+    public var startedAt = ""
+    public var finishedAt = ""
+}
+
+enum ConsistencyQueries {
+    static func load(_ db: Database, entityId: Int64) throws -> (row: Row, state: StoredEntityState, versions: [StoredVersionRow])? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT e.*, d.name AS dataset_name, d.approval_required FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?",
+            arguments: [entityId])
+        else { return nil }
+        let conflict: String? = row["conflict"]
+        let deletedAt: String? = row["deleted_at"]
+        let state = StoredEntityState(
+            currentVersion: row["current_version"], conflict: conflict.flatMap(Conflict.init(rawValue:)), deleted: deletedAt != nil,
+            updatedAt: row["updated_at"], resolvedThrough: row["resolved_through"])
+        let versions = try Row.fetchAll(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version", arguments: [entityId])
+            .map { StoredVersionRow(stored: EntityRows.version($0), current: $0["current"], createdAt: $0["created_at"]) }
+        return (row, state, versions)
+    }
+
+    static func replay(_ db: Database, row: Row) throws -> Replay.Result? {
+        let inputs = try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"])
+        guard !inputs.isEmpty else { return nil }
+        let dataset = DatasetRef(id: row["dataset_id"], name: row["dataset_name"], approvalRequired: row["approval_required"])
+        return Replay.run(inputs, uuid: row["uuid"], dataset: dataset)
+    }
+
+    static func check(_ db: Database, entityId: Int64) throws -> EntityConsistency? {
+        guard let (row, state, versions) = try load(db, entityId: entityId) else { return nil }
+        var problems = ConsistencyCheck.internalProblems(entity: state, versions: versions)
+        let replay = try replay(db, row: row)
+        if let replay {
+            problems += ConsistencyCheck.replayProblems(entity: state, versions: versions.map(\.stored), replay: replay)
+        }
+        return EntityConsistency(
+            entityId: entityId, uuid: row["uuid"], datasetId: row["dataset_id"], inconsistencies: problems,
+            checkedAt: Timestamp.now(), versions: versions.count, replayed: replay != nil)
+    }
+}
+
+extension GatewayStore {
+    public func checkConsistency(entityId: Int64) async throws -> EntityConsistency? {
+        try await read { db in try ConsistencyQueries.check(db, entityId: entityId) }
+    }
+
+    /// Replays the entity's inputs; with `apply`, rewrites its history to the replayed one in one
+    /// transaction and logs `entity.repair` with what it was and what it became.
+    public func replayEntity(entityId: Int64, apply: Bool, actorId: Int64?) async throws -> ReplayOutcome? {
+        try await write { db in
+            guard let (row, state, versions) = try ConsistencyQueries.load(db, entityId: entityId),
+                let replay = try ConsistencyQueries.replay(db, row: row)
+            else { return nil }
+            let stored = versions.map(\.stored)
+            let differences = ConsistencyCheck.internalProblems(entity: state, versions: versions)
+                + ConsistencyCheck.replayProblems(entity: state, versions: stored, replay: replay)
+            guard apply, !differences.isEmpty else {
+                return ReplayOutcome(stored: stored, replayed: replay, differences: differences, applied: false)
+            }
+            try Repair.rewrite(db, entityId: entityId, row: row, stored: versions, replay: replay)
+            try Audit.log(
+                db, actorId: actorId, action: "entity.repair", acteeType: "entity", acteeId: entityId,
+                details: [
+                    "entity": ["uuid": .string(row["uuid"]), "dataset": .string(row["dataset_name"])],
+                    "differences": .array(differences.map { .object($0.json) }),
+                    "before": Repair.summary(state.currentVersion, state.conflict, stored),
+                    "after": Repair.summary(replay.entity?.currentVersion ?? 0, replay.entity?.conflict, replay.versions),
+                ],
+                entityId: entityId)
+            return ReplayOutcome(stored: stored, replayed: replay, differences: differences, applied: true)
+        }
+    }
+
+    /// Checks every entity (of one project, or all), in batches so memory stays bounded whatever the size,
+    /// and records the pass for the health check.
+    public func consistencyReport(projectId: Int64?, invalidLimit: Int = 1000, batch: Int = 200) async throws -> ConsistencyReport {
+        var report = ConsistencyReport()
+        report.startedAt = Timestamp.now()
+        var after: Int64 = 0
+        while true {
+            let cursor = after
+            let page: [EntityConsistency] = try await read { db in
+                let ids = try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT e.id FROM entities e JOIN datasets d ON d.id = e.dataset_id
+                        WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
+                        """,
+                    arguments: [cursor, projectId, projectId, batch])
+                return try ids.compactMap { try ConsistencyQueries.check(db, entityId: $0) }
+            }
+            guard let last = page.last else { break }
+            after = last.entityId
+            for result in page {
+                report.checked += 1
+                if result.valid {
+                    report.valid += 1
+                    continue
+                }
+                report.invalid += 1
+                for kind in Set(result.inconsistencies.map(\.kind)) { report.byKind[kind, default: 0] += 1 }
+                if report.invalidEntities.count < invalidLimit { report.invalidEntities.append(result) } else { report.truncated = true }
+            }
+        }
+        report.finishedAt = Timestamp.now()
+        let finished = report
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO consistency_passes (started_at, finished_at, project_id, checked, invalid, by_kind) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    finished.startedAt, finished.finishedAt, projectId, finished.checked, finished.invalid,
+                    JSONValue.object(JSONObject(finished.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })).serialized(),
+                ])
+        }
+        return report
+    }
+}
+
+/// Rewriting an entity's history to its replay, keeping each version's traceability where the replay
+/// made the same version from the same input.
+enum Repair {
+    static func rewrite(_ db: Database, entityId: Int64, row: Row, stored: [StoredVersionRow], replay: Replay.Result) throws {
+        let sources = try Row.fetchAll(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ?", arguments: [entityId])
+        try db.execute(sql: "DELETE FROM entity_versions WHERE entity_id = ?", arguments: [entityId])
+        let now = Timestamp.now()
+        for (index, version) in replay.versions.enumerated() {
+            let origin = replay.origins[index]
+            var submissionId: Int64?, defId: Int64?, instanceId: String?, blockIndex: Int?
+            if case .submission(let sid, let did, let iid, let block) = origin.source { (submissionId, defId, instanceId, blockIndex) = (sid, did, iid, block) }
+            let match = sources.first { source in
+                (source["source_submission_def_id"] as Int64?) == defId && (source["source_block_index"] as Int?) == blockIndex
+                    && (defId != nil || (source["version"] as Int) == version.version)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
+                      label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
+                      user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
+                      source_event, received_at, started_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
+                    version.label, JSONValue.object(version.data.json).serialized(), JSONValue.object(version.dataReceived.json).serialized(),
+                    version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
+                    version.appliedAs.rawValue, version.forced, index == replay.versions.count - 1, origin.actorId, origin.userAgent ?? "",
+                    submissionId, defId, instanceId, blockIndex, origin.event, origin.receivedAt,
+                    (match?["started_at"] as String?) ?? now, (match?["created_at"] as String?) ?? now,
+                ])
+        }
+        let deletedAt: String? = row["deleted_at"]
+        let deleted = replay.entity?.deleted ?? false
+        let lastCommitted = try String.fetchOne(
+            db, sql: "SELECT created_at FROM entity_versions WHERE entity_id = ? AND version = ?",
+            arguments: [entityId, replay.versions.count])
+        try db.execute(
+            sql: "UPDATE entities SET current_version = ?, conflict = ?, resolved_through = ?, updated_at = ?, deleted_at = ? WHERE id = ?",
+            arguments: [
+                replay.versions.count, replay.entity?.conflict?.rawValue, replay.resolvedThrough,
+                replay.versions.count > 1 ? lastCommitted : nil, deleted ? (deletedAt ?? now) : nil, entityId,
+            ])
+    }
+
+    static func summary(_ current: Int, _ conflict: Conflict?, _ versions: [StoredVersion]) -> JSONValue {
+        [
+            "currentVersion": .int(Int64(current)), "conflict": JSONValue(conflict?.rawValue),
+            "versions": .array(versions.map { version in
+                ["version": .int(Int64(version.version)), "label": .string(version.label), "data": .object(version.data.json),
+                 "conflict": JSONValue(version.conflict?.rawValue)]
+            }),
+        ]
+    }
+}
