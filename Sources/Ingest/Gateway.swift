@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Store
 
 public typealias GatewayContext = BasicRequestContext
@@ -26,6 +27,7 @@ public struct Gateway: Sendable {
         addAuditRoutes(to: router)
         addBacklogRoutes(to: router)
         addConsistencyRoutes(to: router)
+        addDashboardRoutes(to: router)
         // Devices configured with an app user's key reach the same project routes under /v1/key/{token}.
         for prefix in ["/v1", "/v1/key/:token"] {
             addProjectRoutes(to: router, prefix: prefix)
@@ -38,12 +40,16 @@ public struct Gateway: Sendable {
         return router
     }
 
-    /// The server with its background services (the backlog sweep).
+    /// The server with its background services: the backlog sweep, and the consistency pass when asked for.
     public func application(logger: Logger = Logger(label: "ingest")) -> some ApplicationProtocol {
-        Application(
+        var services: [any Service] = [PeriodicService.backlogSweep(store: store, configuration: configuration, logger: logger)]
+        if configuration.consistencySweepSeconds > 0 {
+            services.append(PeriodicService.consistencySweep(store: store, configuration: configuration, logger: logger))
+        }
+        return Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ingest"),
-            services: [BacklogSweep(store: store, configuration: configuration, logger: logger)],
+            services: services,
             logger: logger)
     }
 }

@@ -11,10 +11,13 @@ public struct GatewayConfiguration: Sendable {
     /// How often the server looks for held updates to force.
     public var backlogSweepSeconds: Int
     public var sessionLifetime: TimeInterval
+    /// How often a full consistency pass walks every entity; 0 turns it off.
+    public var consistencySweepSeconds: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8383, bodyLimit: Int = 100_000_000,
-        backlogHoldSeconds: Int = 432_000, backlogSweepSeconds: Int = 3600, sessionLifetime: TimeInterval = 86_400
+        backlogHoldSeconds: Int = 432_000, backlogSweepSeconds: Int = 3600, sessionLifetime: TimeInterval = 86_400,
+        consistencySweepSeconds: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -22,5 +25,6 @@ public struct GatewayConfiguration: Sendable {
         self.backlogHoldSeconds = backlogHoldSeconds
         self.backlogSweepSeconds = backlogSweepSeconds
         self.sessionLifetime = sessionLifetime
+        self.consistencySweepSeconds = consistencySweepSeconds
     }
 }

@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes. Env: INGEST_BODY_LIMIT. Default: 100000000.")
     var bodyLimit: Int?
 
+    @Option(help: "Seconds between full consistency passes over every entity; 0 turns them off. Env: INGEST_CONSISTENCY_SWEEP_SECONDS. Default: 0.")
+    var consistencySweepSeconds: Int?
+
     func run() async throws {
         let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
         let configuration = GatewayConfiguration(
@@ -61,7 +64,8 @@ struct Serve: AsyncParsableCommand {
             port: try integerSetting(port, env: "INGEST_PORT", default: 8383),
             bodyLimit: try integerSetting(bodyLimit, env: "INGEST_BODY_LIMIT", default: 100_000_000),
             backlogHoldSeconds: try integerSetting(backlogHoldSeconds, env: "INGEST_BACKLOG_HOLD_SECONDS", default: 432_000),
-            backlogSweepSeconds: try integerSetting(backlogSweepSeconds, env: "INGEST_BACKLOG_SWEEP_SECONDS", default: 3600))
+            backlogSweepSeconds: try integerSetting(backlogSweepSeconds, env: "INGEST_BACKLOG_SWEEP_SECONDS", default: 3600),
+            consistencySweepSeconds: try integerSetting(consistencySweepSeconds, env: "INGEST_CONSISTENCY_SWEEP_SECONDS", default: 0))
         var logger = Logger(label: "ingest")
         logger.logLevel = .info
         let store = try GatewayStore(path: path)

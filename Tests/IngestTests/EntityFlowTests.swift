@@ -86,8 +86,9 @@ import Testing
             let project = try await prepared(harness)
             try await submit(harness, project, "trees_registration", "reg-1-oak")
             try await submit(harness, project, "trees_update", "update-2")
-            let sweep = BacklogSweep(store: harness.store, configuration: GatewayConfiguration(backlogHoldSeconds: 0, backlogSweepSeconds: 1),
-                                     logger: .init(label: "test"))
+            let sweep = PeriodicService.backlogSweep(
+                store: harness.store, configuration: GatewayConfiguration(backlogHoldSeconds: 0, backlogSweepSeconds: 1),
+                logger: .init(label: "test"))
             let task = Task { try await sweep.run() }
             for _ in 0..<50 where try await !harness.store.backlog().isEmpty {
                 try await Task.sleep(for: .milliseconds(100))
