@@ -4,6 +4,7 @@ import GRDB
 /// The gateway's SQLite database: one writer, a pool of WAL readers.
 public final class GatewayStore: Sendable {
     let pool: DatabasePool
+    private let writer: GroupCommit
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String) throws {
@@ -16,6 +17,7 @@ public final class GatewayStore: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+        writer = GroupCommit(pool: pool)
     }
 
     /// Names of the migrations applied so far, oldest first.
@@ -23,8 +25,9 @@ public final class GatewayStore: Sendable {
         try pool.read { db in try Migrations.migrator.appliedMigrations(db) }
     }
 
+    /// Every write goes through the group-committing writer.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(body)
+        try await writer.write(body)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

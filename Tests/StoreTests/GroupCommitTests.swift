@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Store
+
+@Suite struct GroupCommitTests {
+    @Test func concurrentWritesShareTransactionsAndAFailureUndoesOnlyItself() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.store.pool.write { db in try db.execute(sql: "CREATE TABLE marks (n INTEGER PRIMARY KEY)") }
+        let writer = GroupCommit(pool: temporary.store.pool)
+        struct Refused: Error {}
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<200 {
+                group.addTask {
+                    do {
+                        try await writer.write { db in
+                            try db.execute(sql: "INSERT INTO marks (n) VALUES (?)", arguments: [n])
+                            if n % 50 == 7 { throw Refused() }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { !$0 }.count == 4)
+        let stored = try await temporary.store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM marks ORDER BY n") }
+        #expect(stored == (0..<200).filter { $0 % 50 != 7 })
+    }
+}
