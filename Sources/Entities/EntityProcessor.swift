@@ -150,7 +150,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             appliedAs: .createAsUpdate, forced: false)
         let updated = try workspace.appendVersion(
             version, to: entity, entityConflict: ConflictRule.entityConflict(entity.conflict, conflict), origin: origin)
-        try workspace.record(.updated(updated, version: version.version, origin: origin))
+        try workspace.record(.updated(updated, version: version.version, conflict: version.conflict, origin: origin))
         return .applied(updated, version: version.version)
     }
 
@@ -211,7 +211,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             forced: forced)
         let updated = try workspace.appendVersion(
             version, to: entity, entityConflict: ConflictRule.entityConflict(entity.conflict, conflict), origin: origin)
-        try workspace.record(.updated(updated, version: version.version, origin: origin))
+        try workspace.record(.updated(updated, version: version.version, conflict: version.conflict, origin: origin))
         return .applied(updated, version: version.version)
     }
 }

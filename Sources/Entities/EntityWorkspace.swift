@@ -164,7 +164,8 @@ public struct HeldChange: Sendable, Equatable {
 /// What happened, for the audit log.
 public enum EntityEvent: Sendable, Equatable {
     case created(EntityRef, version: Int, origin: ChangeOrigin)
-    case updated(EntityRef, version: Int, origin: ChangeOrigin)
+    /// `conflict` is the new version's own conflict.
+    case updated(EntityRef, version: Int, conflict: Conflict?, origin: ChangeOrigin)
     case held(HeldChange)
     /// A held change released because the version before it arrived; `by` is what released it.
     case reprocessed(HeldChange, by: ChangeOrigin)

@@ -12,17 +12,22 @@ public struct Gateway: Sendable {
     let store: GatewayStore
     let configuration: GatewayConfiguration
     let access: Access
+    let metrics: GatewayMetrics
 
-    public init(store: GatewayStore, configuration: GatewayConfiguration) {
+    /// `metrics` should be the one whose `storeObserver` the store was opened with.
+    public init(store: GatewayStore, configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics()) {
         self.store = store
         self.configuration = configuration
         self.access = Access(store: store)
+        self.metrics = metrics
     }
 
     public func router() -> Router<GatewayContext> {
         let router = GatewayRouter()
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: UnknownRouteMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        addMetricsRoute(to: router)
         addSessionRoutes(to: router)
         addAuditRoutes(to: router)
         addBacklogRoutes(to: router)
@@ -63,6 +68,29 @@ struct UnknownRouteMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             throw Problem.notFound
+        }
+    }
+}
+
+/// Times every request for the latency histogram.
+struct RequestMetricsMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        func seconds() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+        do {
+            let response = try await next(request, context)
+            metrics.requestFinished(method: request.method.rawValue, status: response.status.code, seconds: seconds())
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.requestFinished(method: request.method.rawValue, status: status, seconds: seconds())
+            throw error
         }
     }
 }

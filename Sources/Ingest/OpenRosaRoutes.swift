@@ -129,7 +129,7 @@ extension Gateway {
         }
     }
 
-    var intake: SubmissionIntake { SubmissionIntake(store: store, access: access) }
+    var intake: SubmissionIntake { SubmissionIntake(store: store, access: access, metrics: metrics) }
 
     /// Runs an OpenRosa handler so that every problem it raises is answered in OpenRosa XML.
     func openRosa(_ body: () async throws -> Response) async throws -> Response {

@@ -8,6 +8,7 @@ import XMLParse
 struct SubmissionIntake {
     let store: GatewayStore
     let access: Access
+    let metrics: GatewayMetrics
 
     enum Channel { case openRosa, rest }
 
@@ -21,6 +22,27 @@ struct SubmissionIntake {
     }
 
     func accept(
+        projectId: Int64, urlFormId: String?, xml: Data, attachments: [IncomingAttachment], actor: Actor,
+        deviceId: String?, userAgent: String?, channel: Channel
+    ) async throws -> Accepted {
+        let channelName = channel == .openRosa ? "openrosa" : "rest"
+        metrics.count("ingest_submissions_received_total", [("channel", channelName)])
+        do {
+            let accepted = try await acceptCounted(
+                projectId: projectId, urlFormId: urlFormId, xml: xml, attachments: attachments, actor: actor, deviceId: deviceId,
+                userAgent: userAgent, channel: channel)
+            switch accepted.outcome {
+            case .created, .edited: metrics.count("ingest_submissions_stored_total", [("channel", channelName)])
+            case .duplicate: metrics.count("ingest_submissions_duplicates_total", [("channel", channelName)])
+            }
+            return accepted
+        } catch let problem as Problem {
+            metrics.count("ingest_submissions_rejected_total", [("code", String(problem.code))])
+            throw problem
+        }
+    }
+
+    private func acceptCounted(
         projectId: Int64, urlFormId: String?, xml: Data, attachments: [IncomingAttachment], actor: Actor,
         deviceId: String?, userAgent: String?, channel: Channel
     ) async throws -> Accepted {

@@ -68,10 +68,11 @@ struct Serve: AsyncParsableCommand {
             consistencySweepSeconds: try integerSetting(consistencySweepSeconds, env: "INGEST_CONSISTENCY_SWEEP_SECONDS", default: 0))
         var logger = Logger(label: "ingest")
         logger.logLevel = .info
-        let store = try GatewayStore(path: path)
+        let metrics = GatewayMetrics()
+        let store = try GatewayStore(path: path, observer: metrics.storeObserver)
         logger.info("database ready", metadata: ["path": "\(path)"])
         // runService stops on SIGTERM/SIGINT after in-flight requests have been answered.
-        try await Gateway(store: store, configuration: configuration).application(logger: logger).runService()
+        try await Gateway(store: store, configuration: configuration, metrics: metrics).application(logger: logger).runService()
     }
 }
 

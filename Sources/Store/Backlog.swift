@@ -65,7 +65,7 @@ extension GatewayStore {
                                   ])
                     continue
                 }
-                let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId!))
+                let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId!, observer: self.observer))
                 try processor.force(held)
             }
             return processed

@@ -131,7 +131,7 @@ extension GatewayStore {
             {
                 throw EntityProblem.staleVersion(current: current, provided: requireVersion.provided)
             }
-            let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId))
+            let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: self.observer))
             let origin = ChangeOrigin(
                 source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
             var applied: [EntityRef] = []

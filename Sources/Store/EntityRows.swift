@@ -42,7 +42,7 @@ enum EntityAudits {
         switch event {
         case .created(let entity, let version, let origin):
             try logVersion(db, action: "entity.create", entity: entity, version: version, origin: origin)
-        case .updated(let entity, let version, let origin):
+        case .updated(let entity, let version, _, let origin):
             try logVersion(db, action: "entity.update.version", entity: entity, version: version, origin: origin)
         case .held(let held):
             try logHeld(db, action: "submission.backlog.hold", held, actorId: held.origin.actorId)

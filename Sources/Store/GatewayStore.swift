@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import GRDB
 
@@ -5,9 +6,12 @@ import GRDB
 public final class GatewayStore: Sendable {
     let pool: DatabasePool
     private let writer: GroupCommit
+    /// Told what the entity rules did and how long each transaction took, for metrics.
+    let observer: StoreObserver?
 
     /// Opens (creating and migrating when needed) the database at `path`.
-    public init(path: String) throws {
+    public init(path: String, observer: StoreObserver? = nil) throws {
+        self.observer = observer
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -17,7 +21,7 @@ public final class GatewayStore: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
-        writer = GroupCommit(pool: pool)
+        writer = GroupCommit(pool: pool, observer: observer)
     }
 
     /// Names of the migrations applied so far, oldest first.
@@ -44,4 +48,18 @@ public enum StoreError: Error, Equatable, Sendable {
     case versionExists(String)
     /// Same instanceID, different XML.
     case submissionConflict(instanceId: String)
+}
+
+/// Hooks for metrics: what the entity rules did (reported once the work survived its savepoints), and
+/// each committed transaction's size and duration.
+public struct StoreObserver: Sendable {
+    public var entityEvents: @Sendable ([EntityEvent]) -> Void
+    public var transaction: @Sendable (_ writes: Int, _ seconds: Double) -> Void
+
+    public init(
+        entityEvents: @escaping @Sendable ([EntityEvent]) -> Void, transaction: @escaping @Sendable (Int, Double) -> Void
+    ) {
+        self.entityEvents = entityEvents
+        self.transaction = transaction
+    }
 }

@@ -22,8 +22,11 @@ final class GroupCommit: Sendable {
     /// The largest number of writes one transaction takes, so one batch cannot grow without bound.
     private let maximumBatch: Int
 
-    init(pool: DatabasePool, maximumBatch: Int = 256) {
+    private let observer: StoreObserver?
+
+    init(pool: DatabasePool, maximumBatch: Int = 256, observer: StoreObserver? = nil) {
         self.pool = pool
+        self.observer = observer
         self.maximumBatch = maximumBatch
     }
 
@@ -58,6 +61,7 @@ final class GroupCommit: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
+                let started = ContinuousClock.now
                 let outcomes = try await pool.write { db -> [(any Error)?] in
                     batch.map { job in
                         do {
@@ -71,6 +75,8 @@ final class GroupCommit: Sendable {
                         }
                     }
                 }
+                let elapsed = ContinuousClock.now - started
+                observer?.transaction(batch.count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
                 for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
             } catch {
                 for job in batch { job.finish(error) }

@@ -51,7 +51,7 @@ extension GatewayStore {
             var details: JSONObject = ["data": ["approvalRequired": .bool(required)]]
             details["autoConvert"] = required ? .null : .bool(convert == true)
             try Audit.log(db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId, details: details)
-            if !required && convert == true { try Pending.process(db, datasetId: datasetId, submissionId: nil) }
+            if !required && convert == true { try Pending.process(db, datasetId: datasetId, submissionId: nil, observer: self.observer) }
         }
     }
 }
@@ -72,7 +72,7 @@ enum Pending {
     }
 
     /// Applies waiting changes (of one dataset, or of one submission), oldest first, and forgets them.
-    static func process(_ db: Database, datasetId: Int64?, submissionId: Int64?) throws {
+    static func process(_ db: Database, datasetId: Int64?, submissionId: Int64?, observer: StoreObserver?) throws {
         var conditions = ["s.deleted_at IS NULL", "f.deleted_at IS NULL"]
         var arguments: [any DatabaseValueConvertible] = []
         if let datasetId {
@@ -108,7 +108,7 @@ enum Pending {
             try db.execute(sql: "DELETE FROM entity_pending WHERE id = ?", arguments: [row["id"] as Int64])
         }
         for group in groups {
-            let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: group.projectId))
+            let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: group.projectId, observer: observer))
             try processor.applySubmission(group.changes, origins: group.origins, approved: true)
         }
     }

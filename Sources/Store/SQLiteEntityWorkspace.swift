@@ -12,9 +12,14 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     /// How many propagation problems this workspace has found.
     private(set) var inconsistencies = 0
 
-    init(db: Database, projectId: Int64) {
+    private let observer: StoreObserver?
+    private var events: [EntityEvent] = []
+    private var savepointDepth = 0
+
+    init(db: Database, projectId: Int64, observer: StoreObserver?) {
         self.db = db
         self.projectId = projectId
+        self.observer = observer
         self.startedAt = Timestamp.now()
     }
 
@@ -185,6 +190,15 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func record(_ event: EntityEvent) throws {
         try EntityAudits.log(db, event)
+        events.append(event)
+        if savepointDepth == 0 { flushEvents() }
+    }
+
+    /// Events reach the observer only once no enclosing savepoint can undo them.
+    private func flushEvents() {
+        guard !events.isEmpty else { return }
+        observer?.entityEvents(events)
+        events.removeAll()
     }
 
     func logInput(_ input: EntityInput, entityUuid: String, datasetName: String) throws {
@@ -194,9 +208,20 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
-        try db.inSavepoint {
-            result = try body()
-            return .commit
+        let mark = events.count
+        savepointDepth += 1
+        defer {
+            savepointDepth -= 1
+            if savepointDepth == 0 { flushEvents() }
+        }
+        do {
+            try db.inSavepoint {
+                result = try body()
+                return .commit
+            }
+        } catch {
+            events.removeSubrange(mark...)
+            throw error
         }
         return result!
     }

@@ -8,7 +8,7 @@ enum SubmissionEntityWork {
     static func process(
         _ db: Database, projectId: Int64, submissionId: Int64, submissionDefId: Int64, parsed: ParsedSubmission,
         declarations: [EntityDeclaration], actorId: Int64?, userAgent: String?, receivedAt: String, event: String,
-        approved: Bool
+        approved: Bool, observer: StoreObserver?
     ) throws {
         guard !parsed.entityBlocks.isEmpty else { return }
         var changes: [Result<EntityChange, EntityProblem>] = []
@@ -34,7 +34,7 @@ enum SubmissionEntityWork {
                 actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
         }
         guard !changes.isEmpty else { return }
-        let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId))
+        let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: observer))
         try processor.applySubmission(changes, origins: origins, approved: approved)
     }
 }

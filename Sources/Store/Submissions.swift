@@ -110,7 +110,8 @@ extension GatewayStore {
                 }
                 let submissionId: Int64 = target["submission_id"]
                 try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                           attachments: attachments, origin: origin, projectId: projectId, declarations: declarations)
+                                           attachments: attachments, origin: origin, projectId: projectId, declarations: declarations,
+                                           observer: self.observer)
                 return .edited(try Submissions.submission(db, id: submissionId)!)
             }
             let now = Timestamp.now()
@@ -129,7 +130,7 @@ extension GatewayStore {
             try SubmissionEntityWork.process(
                 db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
                 declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
-                event: "submission.create", approved: false)
+                event: "submission.create", approved: false, observer: self.observer)
             return .created(try Submissions.submission(db, id: submissionId)!)
         }
     }
@@ -149,7 +150,8 @@ extension GatewayStore {
             }
             let projectId = try Int64.fetchOne(db, sql: "SELECT project_id FROM forms WHERE id = ?", arguments: [current.formId]) ?? 0
             try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                       attachments: [], origin: origin, projectId: projectId, declarations: declarations)
+                                       attachments: [], origin: origin, projectId: projectId, declarations: declarations,
+                                       observer: self.observer)
             return try Submissions.submission(db, id: submissionId)!
         }
     }
@@ -183,7 +185,7 @@ extension GatewayStore {
                 db, sql: "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1", arguments: [submissionId])
             try Audit.log(db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
                           details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
-            if state == "approved" { try Pending.process(db, datasetId: nil, submissionId: submissionId) }
+            if state == "approved" { try Pending.process(db, datasetId: nil, submissionId: submissionId, observer: self.observer) }
             return try Submissions.submission(db, id: submissionId)!
         }
     }
@@ -250,7 +252,8 @@ enum Submissions {
 
     static func addVersion(
         _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission,
-        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, declarations: [EntityDeclaration]
+        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, declarations: [EntityDeclaration],
+        observer: StoreObserver?
     ) throws {
         let now = Timestamp.now()
         try db.execute(sql: "UPDATE submission_defs SET current = 0 WHERE submission_id = ?", arguments: [submissionId])
@@ -265,7 +268,7 @@ enum Submissions {
         try SubmissionEntityWork.process(
             db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
             declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
-            event: "submission.update.version", approved: false)
+            event: "submission.update.version", approved: false, observer: observer)
     }
 
     /// Stores attachments not stored before; a file already present is left as it was.

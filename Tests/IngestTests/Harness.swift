@@ -23,10 +23,11 @@ struct Harness: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
+        let metrics = GatewayMetrics()
+        let store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path, observer: metrics.storeObserver)
         _ = try await store.createUser(
             email: adminEmail, passwordHash: Bcrypt.hash(adminPassword, cost: 4), displayName: "Admin", isAdmin: true)
-        let app = Application(router: Gateway(store: store, configuration: configuration).router())
+        let app = Application(router: Gateway(store: store, configuration: configuration, metrics: metrics).router())
         try await app.test(.router) { client in
             let login = try await client.execute(
                 uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
