@@ -1,0 +1,171 @@
+import Foundation
+
+/// One scenario's figures, printed as a table row and written to JSON.
+struct ScenarioResult {
+    var name: String
+    var requests = 0
+    var throughput = 0.0
+    var p50 = 0.0, p90 = 0.0, p99 = 0.0, p999 = 0.0, max = 0.0
+    var errors = 0
+    var retries = 0
+    var holds = 0.0, releases = 0.0, forced = 0.0, conflicts = 0.0
+    var backlogAfter = 0
+    var peakRSSMB = 0.0
+    var consistencyChecked = 0
+    var consistencyInvalid = 0
+    var referenceTPS = 0.0
+    var extra: [String: Double] = [:]
+    var notes: [String] = []
+
+    var ratio: Double { referenceTPS > 0 ? throughput / referenceTPS : 0 }
+
+    var json: [String: Any] {
+        [
+            "scenario": name, "requests": requests, "throughputPerSecond": throughput,
+            "latencyMs": ["p50": p50, "p90": p90, "p99": p99, "p99.9": p999, "max": max],
+            "errors": errors, "retries": retries,
+            "entityWork": ["holds": holds, "releases": releases, "forced": forced, "conflicts": conflicts],
+            "backlogAfter": backlogAfter, "peakRSSMB": peakRSSMB,
+            "consistency": ["checked": consistencyChecked, "invalid": consistencyInvalid],
+            "sqliteReferenceTPS": referenceTPS, "ratioToReference": ratio, "extra": extra, "notes": notes,
+        ]
+    }
+}
+
+/// Sets a server up, runs one scenario against it, checks consistency and collects the figures.
+struct ScenarioRunner {
+    let binary: String
+    let repository: URL
+    let concurrency: Int
+    let rate: Double?
+    let scale: Double
+    let seed: UInt64
+
+    func run(_ name: String) async throws -> ScenarioResult {
+        let server = try ServerProcess(binary: binary)
+        defer { server.stop() }
+        var client = GatewayClient(base: server.base, connections: concurrency)
+        defer { Task { [client] in await client.shutdown() } }
+        try await waitUntilReady(client)
+        try await client.logIn()
+        let project = try await setUp(client)
+        var result = ScenarioResult(name: name)
+        result.referenceTPS = try SQLiteReference.transactionsPerSecond(in: server.directory)
+        let driver = Driver(client: client, project: project, concurrency: concurrency, rate: rate, label: name)
+        let count = { (n: Int) in Swift.max(1, Int(Double(n) * scale)) }
+
+        var measured: Driver.Outcome
+        switch name {
+        case "in-order", "shuffled-30", "backwards", "conflict-heavy":
+            let shape: Campaign.Shape
+            switch name {
+            case "conflict-heavy":
+                shape = .init(entities: count(20), branchesPerEntity: 50, updatesPerBranch: 2, shuffledShare: 0.3, backwards: false, onlineShare: 0.05, seed: seed)
+            case "backwards":
+                shape = .init(entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0, backwards: true, onlineShare: 0, seed: seed)
+            case "shuffled-30":
+                shape = .init(entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0.3, backwards: false, onlineShare: 0.02, seed: seed)
+            default:
+                shape = .init(entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0, backwards: false, onlineShare: 0, seed: seed)
+            }
+            let campaign = Campaign.make(shape)
+            let creates = await driver.run(campaign.creates)
+            measured = await driver.run(campaign.updates)
+            measured.errors += creates.errors
+            result.extra["createsPerSecond"] = creates.throughput
+        case "approval-backlog":
+            _ = try await client.json(.PATCH, "/v1/projects/\(project)/datasets/trees", ["approvalRequired": true])
+            let campaign = Campaign.make(.init(entities: count(10_000), branchesPerEntity: 0, updatesPerBranch: 1, shuffledShare: 0, backwards: false, onlineShare: 0, seed: seed))
+            measured = await driver.run(campaign.creates)
+            let started = ContinuousClock.now
+            let convert = try await client.json(.PATCH, "/v1/projects/\(project)/datasets/trees?convert=true", ["approvalRequired": false])
+            guard convert.status == 200 else { throw BenchError.failed("convert answered \(convert.status)") }
+            result.extra["convertSeconds"] = (ContinuousClock.now - started).seconds
+            let dataset = try await client.send(.GET, "/v1/projects/\(project)/datasets/trees").json as? [String: Any]
+            result.extra["entitiesAfterConvert"] = Double(dataset?["entities"] as? Int ?? 0)
+        case "big-form":
+            let template = try bigSurveyTemplate()
+            let work = (0..<count(3000)).map { Work.submission(Campaign.bigSurvey(template: template, number: $0)) }
+            measured = await driver.run(work)
+        case "report":
+            let entities = count(100_000)
+            let started = ContinuousClock.now
+            var made = 0
+            while made < entities {
+                let chunk = Swift.min(1000, entities - made)
+                let items = (0..<chunk).map { i in ["label": "Tree \(made + i)", "data": ["height": String(i % 50)]] as [String: Any] }
+                let answer = try await client.json(.POST, "/v1/projects/\(project)/datasets/trees/entities", ["entities": items, "source": ["name": "bench"]])
+                guard answer.status == 200 else { throw BenchError.failed("bulk create answered \(answer.status)") }
+                made += chunk
+            }
+            result.extra["seedSeconds"] = (ContinuousClock.now - started).seconds
+            let reportStart = ContinuousClock.now
+            let report = try await client.send(.GET, "/v1/consistency/report").json as? [String: Any]
+            measured = Driver.Outcome()
+            measured.requests = 1
+            measured.seconds = (ContinuousClock.now - reportStart).seconds
+            result.extra["reportSeconds"] = measured.seconds
+            result.extra["reportEntities"] = Double(report?["checked"] as? Int ?? 0)
+        default:
+            throw BenchError.setup("unknown scenario \(name)")
+        }
+
+        result.requests = measured.requests
+        result.throughput = measured.throughput
+        (result.p50, result.p90, result.p99, result.p999) = (measured.ms(50), measured.ms(90), measured.ms(99), measured.ms(99.9))
+        result.max = Double(measured.latency.max) / 1000
+        result.errors = measured.errors
+        result.retries = measured.retries
+        result.notes += measured.errorSamples
+        try await collect(client, into: &result)
+        if name != "report" {
+            let report = try await client.send(.GET, "/v1/consistency/report").json as? [String: Any]
+            result.consistencyChecked = report?["checked"] as? Int ?? 0
+            result.consistencyInvalid = report?["invalid"] as? Int ?? -1
+        }
+        result.peakRSSMB = Double(server.peakRSS()) / 1_048_576
+        return result
+    }
+
+    private func waitUntilReady(_ client: GatewayClient) async throws {
+        for _ in 0..<300 {
+            if let answer = try? await client.send(.GET, "/healthz"), answer.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError.setup("the server did not start")
+    }
+
+    private func setUp(_ client: GatewayClient) async throws -> Int {
+        let project = try await client.json(.POST, "/v1/projects", ["name": "Benchmark"])
+        guard let id = (project.json as? [String: Any])?["id"] as? Int else { throw BenchError.setup("no project") }
+        for form in ["trees_upsert", "big_survey"] {
+            let xml = try Data(contentsOf: repository.appendingPathComponent("SampleForms/xforms/\(form).xml"))
+            let answer = try await client.send(.POST, "/v1/projects/\(id)/forms?publish=true", body: xml, contentType: "application/xml")
+            guard answer.status == 200 else { throw BenchError.setup("publishing \(form) answered \(answer.status)") }
+        }
+        return id
+    }
+
+    private func bigSurveyTemplate() throws -> String {
+        let xml = try String(contentsOf: repository.appendingPathComponent("SampleForms/xforms/big_survey.xml"), encoding: .utf8)
+        guard let start = xml.range(of: "<instance>"), let end = xml.range(of: "</instance>", range: start.upperBound..<xml.endIndex) else {
+            throw BenchError.setup("big_survey has no primary instance")
+        }
+        return String(xml[start.upperBound..<end.lowerBound])
+    }
+
+    /// Entity work and the backlog, from the server's own metrics and summary.
+    private func collect(_ client: GatewayClient, into result: inout ScenarioResult) async throws {
+        let metrics = String(decoding: try await client.send(.GET, "/metrics").body, as: UTF8.self)
+        func sum(_ prefix: String) -> Double {
+            metrics.split(separator: "\n").filter { $0.hasPrefix(prefix) && !$0.hasPrefix("#") }
+                .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        result.holds = sum("ingest_entity_holds_total")
+        result.releases = sum("ingest_entity_releases_total")
+        result.forced = sum("ingest_entity_forced_total")
+        result.conflicts = sum("ingest_entity_conflicts_total")
+        let summary = try await client.send(.GET, "/v1/backlog/summary").json as? [String: Any]
+        result.backlogAfter = summary?["held"] as? Int ?? -1
+    }
+}

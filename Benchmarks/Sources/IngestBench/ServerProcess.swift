@@ -1,0 +1,48 @@
+import Foundation
+
+/// The release `ingest` server on a fresh database in a temporary folder, on a free loopback port.
+final class ServerProcess {
+    let directory: URL
+    let port: Int
+    let process = Process()
+    let base: String
+    static let email = "bench@example.com"
+    static let password = "benchmark password"
+
+    init(binary: String, holdSeconds: Int = 432_000, extra: [String] = []) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = Int.random(in: 20_000...40_000)
+        base = "http://127.0.0.1:\(port)"
+        let db = directory.appendingPathComponent("bench.sqlite").path
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: binary)
+        create.arguments = ["user-create", "--db", db, "--email", Self.email, "--password", Self.password, "--admin"]
+        create.standardOutput = FileHandle.nullDevice
+        try create.run()
+        create.waitUntilExit()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--db", db, "--port", String(port), "--backlog-hold-seconds", String(holdSeconds)] + extra
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+    }
+
+    var databasePath: String { directory.appendingPathComponent("bench.sqlite").path }
+
+    /// The server's peak resident memory so far (VmHWM), in bytes.
+    func peakRSS() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return (Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0) * 1024
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
