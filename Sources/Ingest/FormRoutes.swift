@@ -25,7 +25,7 @@ extension Gateway {
         router.get(RouterPath(forms)) { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readForms, for: actor)
-            let list = try await store.forms(projectId: project.id)
+            let list = try await store.forms(projectId: project.id, withCounts: request.wantsExtendedMetadata)
             return JSONResponse.make(.array(list.map { .object(Representation.form($0, extended: request.wantsExtendedMetadata)) }))
         }
 
@@ -36,9 +36,12 @@ extension Gateway {
         }
 
         router.get(RouterPath("\(forms)/:xmlFormId")) { request, context in
-            let (_, form) = try await self.form(request, context, .readForms)
+            var (_, form) = try await self.form(request, context, .readForms)
             var creator: Actor?
-            if request.wantsExtendedMetadata, let id = form.createdBy { creator = try await store.actor(id: id) }
+            if request.wantsExtendedMetadata {
+                form = try await store.form(projectId: form.projectId, xmlFormId: form.xmlFormId, withCounts: true) ?? form
+                if let id = form.createdBy { creator = try await store.actor(id: id) }
+            }
             return JSONResponse.make(.object(Representation.form(form, extended: request.wantsExtendedMetadata, creator: creator)))
         }
 

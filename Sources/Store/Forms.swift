@@ -111,8 +111,10 @@ extension GatewayStore {
         }
     }
 
-    public func form(projectId: Int64, xmlFormId: String) async throws -> FormRecord? {
-        try await read { db in try FormDefs.form(db, projectId: projectId, xmlFormId: xmlFormId) }
+    /// A live form; `withCounts` adds its submission count and last submission time (a scan, so only
+    /// where they are shown).
+    public func form(projectId: Int64, xmlFormId: String, withCounts: Bool = false) async throws -> FormRecord? {
+        try await read { db in try FormDefs.form(db, projectId: projectId, xmlFormId: xmlFormId, withCounts: withCounts) }
     }
 
     /// The published version of a form with this version string (the current one or an earlier one).
@@ -126,12 +128,12 @@ extension GatewayStore {
         }
     }
 
-    public func forms(projectId: Int64) async throws -> [FormRecord] {
+    public func forms(projectId: Int64, withCounts: Bool = false) async throws -> [FormRecord] {
         try await read { db in
             try Int64.fetchAll(
                 db, sql: "SELECT id FROM forms WHERE project_id = ? AND deleted_at IS NULL ORDER BY xml_form_id",
                 arguments: [projectId]
-            ).compactMap { try FormDefs.form(db, id: $0) }
+            ).compactMap { try FormDefs.form(db, id: $0, withCounts: withCounts) }
         }
     }
 
@@ -227,24 +229,23 @@ enum FormDefs {
                       details: ["newDefId": .int(draftId)])
     }
 
-    static func form(_ db: Database, projectId: Int64, xmlFormId: String) throws -> FormRecord? {
+    static func form(_ db: Database, projectId: Int64, xmlFormId: String, withCounts: Bool = false) throws -> FormRecord? {
         guard let id = try Int64.fetchOne(
             db, sql: "SELECT id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL",
             arguments: [projectId, xmlFormId])
         else { return nil }
-        return try form(db, id: id)
+        return try form(db, id: id, withCounts: withCounts)
     }
 
-    static func form(_ db: Database, id: Int64) throws -> FormRecord? {
+    static func form(_ db: Database, id: Int64, withCounts: Bool = false) throws -> FormRecord? {
+        let counts = withCounts
+            ? """
+                (SELECT COUNT(*) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS submission_count,
+                (SELECT MAX(created_at) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS last_submission
+                """
+            : "0 AS submission_count, NULL AS last_submission"
         guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT f.*,
-                  (SELECT COUNT(*) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS submission_count,
-                  (SELECT MAX(created_at) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS last_submission
-                FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL
-                """,
-            arguments: [id])
+            db, sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL", arguments: [id])
         else { return nil }
         let currentId: Int64? = row["current_def_id"]
         let draftId: Int64? = row["draft_def_id"]

@@ -1,20 +1,41 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Store
 
 @Suite struct MigrationTests {
+    static let all = ["v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups"]
+
     @Test func newDatabaseIsCreatedAndMigrated() throws {
         let temporary = try TemporaryStore()
         #expect(FileManager.default.fileExists(atPath: temporary.path))
-        #expect(try temporary.store.appliedMigrations() == ["v1-foundation", "v2-entities", "v3-review", "v4-self-checking"])
+        #expect(try temporary.store.appliedMigrations() == Self.all)
     }
 
     @Test func reopeningKeepsDataAndAppliesNothingTwice() async throws {
         let temporary = try TemporaryStore()
         _ = try await temporary.store.createUser(email: "keep@example.com", passwordHash: "h", displayName: "Keep", isAdmin: false)
         let reopened = try temporary.reopen()
-        #expect(try reopened.appliedMigrations() == ["v1-foundation", "v2-entities", "v3-review", "v4-self-checking"])
+        #expect(try reopened.appliedMigrations() == Self.all)
         #expect(try await reopened.userCredentials(email: "keep@example.com")?.actor.displayName == "Keep")
+    }
+
+    @Test func databaseFromTheFirstReleaseIsMigratedForwardWithItsData() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("old-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("gateway.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v1-foundation")
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('user', 'Old', '2025-01-01T00:00:00.000Z')")
+            try db.execute(sql: "INSERT INTO users (actor_id, email, password_hash) VALUES (1, 'old@example.com', 'h')")
+            try db.execute(sql: "INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at) VALUES (1, 'submission.create', 'submission', 7, '{}', '2025-01-01T00:00:00.000Z')")
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        #expect(try store.appliedMigrations() == Self.all)
+        #expect(try await store.userCredentials(email: "old@example.com")?.actor.displayName == "Old")
+        #expect(try await store.audits(submissionId: 7).map(\.action) == ["submission.create"], "old audits gain their submission link")
     }
 }
