@@ -39,16 +39,14 @@ public struct ConsistencyReport: Sendable {
 
 enum ConsistencyQueries {
     static func load(_ db: Database, entityId: Int64) throws -> (row: Row, state: StoredEntityState, versions: [StoredVersionRow])? {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT e.*, d.name AS dataset_name, d.approval_required FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?",
-            arguments: [entityId])
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT e.*, d.name AS dataset_name, d.approval_required FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"), arguments: [entityId])
         else { return nil }
         let conflict: String? = row["conflict"]
         let deletedAt: String? = row["deleted_at"]
         let state = StoredEntityState(
             currentVersion: row["current_version"], conflict: conflict.flatMap(Conflict.init(rawValue:)), deleted: deletedAt != nil,
             updatedAt: row["updated_at"], resolvedThrough: row["resolved_through"])
-        let versions = try Row.fetchAll(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version", arguments: [entityId])
+        let versions = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId])
             .map { StoredVersionRow(stored: EntityRows.version($0), current: $0["current"], createdAt: $0["created_at"]) }
         return (row, state, versions)
     }
@@ -114,13 +112,10 @@ extension GatewayStore {
         while true {
             let cursor = after
             let page: [EntityConsistency] = try await read { db in
-                let ids = try Int64.fetchAll(
-                    db,
-                    sql: """
+                let ids = try Int64.fetchAll(try db.cachedStatement(sql: """
                         SELECT e.id FROM entities e JOIN datasets d ON d.id = e.dataset_id
                         WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
-                        """,
-                    arguments: [cursor, projectId, projectId, batch])
+                        """), arguments: [cursor, projectId, projectId, batch])
                 return try ids.compactMap { try ConsistencyQueries.check(db, entityId: $0) }
             }
             guard let last = page.last else { break }
@@ -139,9 +134,7 @@ extension GatewayStore {
         report.finishedAt = Timestamp.now()
         let finished = report
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO consistency_passes (started_at, finished_at, project_id, checked, invalid, by_kind) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
+            try db.run("INSERT INTO consistency_passes (started_at, finished_at, project_id, checked, invalid, by_kind) VALUES (?, ?, ?, ?, ?, ?)", [
                     finished.startedAt, finished.finishedAt, projectId, finished.checked, finished.invalid,
                     JSONValue.object(JSONObject(finished.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })).serialized(),
                 ])
@@ -154,8 +147,8 @@ extension GatewayStore {
 /// made the same version from the same input.
 enum Repair {
     static func rewrite(_ db: Database, entityId: Int64, row: Row, stored: [StoredVersionRow], replay: Replay.Result) throws {
-        let sources = try Row.fetchAll(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ?", arguments: [entityId])
-        try db.execute(sql: "DELETE FROM entity_versions WHERE entity_id = ?", arguments: [entityId])
+        let sources = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ?"), arguments: [entityId])
+        try db.run("DELETE FROM entity_versions WHERE entity_id = ?", [entityId])
         let now = Timestamp.now()
         for (index, version) in replay.versions.enumerated() {
             let origin = replay.origins[index]
@@ -165,15 +158,13 @@ enum Repair {
                 (source["source_submission_def_id"] as Int64?) == defId && (source["source_block_index"] as Int?) == blockIndex
                     && (defId != nil || (source["version"] as Int) == version.version)
             }
-            try db.execute(
-                sql: """
+            try db.run("""
                     INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
                       label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
                       user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
                       source_event, received_at, started_at, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """, [
                     entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
                     version.label, JSONValue.object(version.data.json).serialized(), JSONValue.object(version.dataReceived.json).serialized(),
                     version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
@@ -184,12 +175,8 @@ enum Repair {
         }
         let deletedAt: String? = row["deleted_at"]
         let deleted = replay.entity?.deleted ?? false
-        let lastCommitted = try String.fetchOne(
-            db, sql: "SELECT created_at FROM entity_versions WHERE entity_id = ? AND version = ?",
-            arguments: [entityId, replay.versions.count])
-        try db.execute(
-            sql: "UPDATE entities SET current_version = ?, conflict = ?, resolved_through = ?, updated_at = ?, deleted_at = ? WHERE id = ?",
-            arguments: [
+        let lastCommitted = try String.fetchOne(try db.cachedStatement(sql: "SELECT created_at FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entityId, replay.versions.count])
+        try db.run("UPDATE entities SET current_version = ?, conflict = ?, resolved_through = ?, updated_at = ?, deleted_at = ? WHERE id = ?", [
                 replay.versions.count, replay.entity?.conflict?.rawValue, replay.resolvedThrough,
                 replay.versions.count > 1 ? lastCommitted : nil, deleted ? (deletedAt ?? now) : nil, entityId,
             ])

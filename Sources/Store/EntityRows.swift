@@ -70,9 +70,8 @@ enum EntityAudits {
     }
 
     private static func logVersion(_ db: Database, action: String, entity: EntityRef, version: Int, origin: ChangeOrigin) throws {
-        let datasetName = try String.fetchOne(db, sql: "SELECT name FROM datasets WHERE id = ?", arguments: [entity.datasetId]) ?? ""
-        let defId = try Int64.fetchOne(
-            db, sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?", arguments: [entity.id, version])
+        let datasetName = try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM datasets WHERE id = ?"), arguments: [entity.datasetId]) ?? ""
+        let defId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, version])
         var details = submissionDetails(origin)
         details["entityId"] = .int(entity.id)
         details["entityDefId"] = JSONValue(defId)

@@ -67,17 +67,13 @@ extension GatewayStore {
         projectId: Int64, xml: Data, definition: XFormDefinition, publish: Bool, actorId: Int64
     ) async throws -> FormRecord {
         try await write { db in
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL",
-                arguments: [projectId, definition.xmlFormId]) ?? false
+            let exists = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"), arguments: [projectId, definition.xmlFormId]) ?? false
             if exists { throw StoreError.formExists(definition.xmlFormId) }
             let now = Timestamp.now()
-            try db.execute(
-                sql: "INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [projectId, definition.xmlFormId, actorId, now])
+            try db.run("INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)", [projectId, definition.xmlFormId, actorId, now])
             let formId = db.lastInsertedRowID
             let defId = try FormDefs.insert(db, formId: formId, projectId: projectId, xml: xml, definition: definition)
-            try db.execute(sql: "UPDATE forms SET draft_def_id = ? WHERE id = ?", arguments: [defId, formId])
+            try db.run("UPDATE forms SET draft_def_id = ? WHERE id = ?", [defId, formId])
             try Audit.log(db, actorId: actorId, action: "form.create", acteeType: "form", acteeId: formId, details: [:])
             if publish { try FormDefs.publish(db, formId: formId, projectId: projectId, newVersion: nil, actorId: actorId) }
             return try FormDefs.form(db, id: formId)!
@@ -97,7 +93,7 @@ extension GatewayStore {
                 defId = try FormDefs.insert(db, formId: formId, projectId: form.projectId, xml: current.xml, definition: definition)
             }
             if let old = form.draft { try FormDefs.discard(db, defId: old.id) }
-            try db.execute(sql: "UPDATE forms SET draft_def_id = ?, updated_at = ? WHERE id = ?", arguments: [defId, Timestamp.now(), formId])
+            try db.run("UPDATE forms SET draft_def_id = ?, updated_at = ? WHERE id = ?", [defId, Timestamp.now(), formId])
             try Audit.log(db, actorId: actorId, action: "form.update.draft.set", acteeType: "form", acteeId: formId, details: [:])
             return try FormDefs.form(db, id: formId)!
         }
@@ -120,26 +116,21 @@ extension GatewayStore {
     /// The published version of a form with this version string (the current one or an earlier one).
     public func publishedDef(formId: Int64, version: String) async throws -> FormDefRecord? {
         try await read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
-                arguments: [formId, version]
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"), arguments: [formId, version]
             ).map(FormDefRecord.init(row:))
         }
     }
 
     public func forms(projectId: Int64, withCounts: Bool = false) async throws -> [FormRecord] {
         try await read { db in
-            try Int64.fetchAll(
-                db, sql: "SELECT id FROM forms WHERE project_id = ? AND deleted_at IS NULL ORDER BY xml_form_id",
-                arguments: [projectId]
+            try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM forms WHERE project_id = ? AND deleted_at IS NULL ORDER BY xml_form_id"), arguments: [projectId]
             ).compactMap { try FormDefs.form(db, id: $0, withCounts: withCounts) }
         }
     }
 
     public func deleteForm(formId: Int64, actorId: Int64) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE forms SET deleted_at = ? WHERE id = ?", arguments: [Timestamp.now(), formId])
+            try db.run("UPDATE forms SET deleted_at = ? WHERE id = ?", [Timestamp.now(), formId])
             try Audit.log(db, actorId: actorId, action: "form.delete", acteeType: "form", acteeId: formId, details: [:])
         }
     }
@@ -153,12 +144,10 @@ extension GatewayStore {
         defId: Int64, formId: Int64, name: String, contentType: String?, blob: Data, actorId: Int64
     ) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: """
+            try db.run("""
                     UPDATE form_attachments SET blob = ?, content_type = ?, dataset_id = NULL, updated_at = ?
                     WHERE form_def_id = ? AND name = ?
-                    """,
-                arguments: [blob, contentType, Timestamp.now(), defId, name])
+                    """, [blob, contentType, Timestamp.now(), defId, name])
             guard db.changesCount > 0 else { return false }
             try Audit.log(db, actorId: actorId, action: "form.attachment.update", acteeType: "form", acteeId: formId, details: ["name": .string(name)])
             return true
@@ -170,12 +159,10 @@ extension GatewayStore {
 enum FormDefs {
     static func insert(_ db: Database, formId: Int64, projectId: Int64, xml: Data, definition: XFormDefinition) throws -> Int64 {
         let spec = try JSONEncoder().encode(definition.entityDeclarations)
-        try db.execute(
-            sql: """
+        try db.run("""
                 INSERT INTO form_defs (form_id, version, name, xml, hash, sha, sha256, entity_spec, draft_token, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+                """, [
                 formId, definition.version, definition.title, xml,
                 Insecure.MD5.hash(data: xml).hex, Insecure.SHA1.hash(data: xml).hex, SHA256.hash(data: xml).hex,
                 definition.entityDeclarations.isEmpty ? nil : String(decoding: spec, as: UTF8.self),
@@ -185,13 +172,9 @@ enum FormDefs {
         for reference in definition.attachments {
             let datasetName = reference.kind == .csv && reference.name.hasSuffix(".csv") ? String(reference.name.dropLast(4)) : nil
             let datasetId = try datasetName.flatMap {
-                try Int64.fetchOne(
-                    db, sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL",
-                    arguments: [projectId, $0])
+                try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"), arguments: [projectId, $0])
             }
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)",
-                arguments: [defId, reference.name, reference.centralType, datasetId])
+            try db.run("INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)", [defId, reference.name, reference.centralType, datasetId])
         }
         try Datasets.declare(db, projectId: projectId, defId: defId, declarations: definition.entityDeclarations)
         return defId
@@ -199,40 +182,34 @@ enum FormDefs {
 
     /// A draft that is replaced is gone; its rows go with it unless something refers to it.
     static func discard(_ db: Database, defId: Int64) throws {
-        let used = try Bool.fetchOne(db, sql: "SELECT 1 FROM submission_defs WHERE form_def_id = ? LIMIT 1", arguments: [defId]) ?? false
+        let used = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM submission_defs WHERE form_def_id = ? LIMIT 1"), arguments: [defId]) ?? false
         guard !used else { return }
-        try db.execute(sql: "DELETE FROM form_attachments WHERE form_def_id = ?", arguments: [defId])
-        try db.execute(sql: "DELETE FROM dataset_property_fields WHERE form_def_id = ?", arguments: [defId])
-        try db.execute(sql: "DELETE FROM dataset_form_defs WHERE form_def_id = ?", arguments: [defId])
-        try db.execute(sql: "DELETE FROM form_defs WHERE id = ?", arguments: [defId])
+        try db.run("DELETE FROM form_attachments WHERE form_def_id = ?", [defId])
+        try db.run("DELETE FROM dataset_property_fields WHERE form_def_id = ?", [defId])
+        try db.run("DELETE FROM dataset_form_defs WHERE form_def_id = ?", [defId])
+        try db.run("DELETE FROM form_defs WHERE id = ?", [defId])
     }
 
     static func publish(_ db: Database, formId: Int64, projectId: Int64, newVersion: String?, actorId: Int64) throws {
-        guard let draftId = try Int64.fetchOne(db, sql: "SELECT draft_def_id FROM forms WHERE id = ?", arguments: [formId]) else {
+        guard let draftId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT draft_def_id FROM forms WHERE id = ?"), arguments: [formId]) else {
             throw StoreError.notFound
         }
         if let newVersion {
-            try db.execute(sql: "UPDATE form_defs SET version = ? WHERE id = ?", arguments: [newVersion, draftId])
+            try db.run("UPDATE form_defs SET version = ? WHERE id = ?", [newVersion, draftId])
         }
-        let version = try String.fetchOne(db, sql: "SELECT version FROM form_defs WHERE id = ?", arguments: [draftId]) ?? ""
-        let taken = try Bool.fetchOne(
-            db, sql: "SELECT 1 FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL AND id != ?",
-            arguments: [formId, version, draftId]) ?? false
+        let version = try String.fetchOne(try db.cachedStatement(sql: "SELECT version FROM form_defs WHERE id = ?"), arguments: [draftId]) ?? ""
+        let taken = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL AND id != ?"), arguments: [formId, version, draftId]) ?? false
         if taken { throw StoreError.versionExists(version) }
         let now = Timestamp.now()
-        try db.execute(sql: "UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", arguments: [now, draftId])
-        try db.execute(
-            sql: "UPDATE forms SET current_def_id = ?, draft_def_id = NULL, updated_at = ? WHERE id = ?",
-            arguments: [draftId, now, formId])
+        try db.run("UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", [now, draftId])
+        try db.run("UPDATE forms SET current_def_id = ?, draft_def_id = NULL, updated_at = ? WHERE id = ?", [draftId, now, formId])
         try Datasets.publish(db, defId: draftId, at: now)
         try Audit.log(db, actorId: actorId, action: "form.update.publish", acteeType: "form", acteeId: formId,
                       details: ["newDefId": .int(draftId)])
     }
 
     static func form(_ db: Database, projectId: Int64, xmlFormId: String, withCounts: Bool = false) throws -> FormRecord? {
-        guard let id = try Int64.fetchOne(
-            db, sql: "SELECT id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL",
-            arguments: [projectId, xmlFormId])
+        guard let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"), arguments: [projectId, xmlFormId])
         else { return nil }
         return try form(db, id: id, withCounts: withCounts)
     }
@@ -244,8 +221,7 @@ enum FormDefs {
                 (SELECT MAX(created_at) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS last_submission
                 """
             : "0 AS submission_count, NULL AS last_submission"
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL", arguments: [id])
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL"), arguments: [id])
         else { return nil }
         let currentId: Int64? = row["current_def_id"]
         let draftId: Int64? = row["draft_def_id"]
@@ -257,11 +233,11 @@ enum FormDefs {
     }
 
     static func def(_ db: Database, id: Int64) throws -> FormDefRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM form_defs WHERE id = ?", arguments: [id]).map(FormDefRecord.init(row:))
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM form_defs WHERE id = ?"), arguments: [id]).map(FormDefRecord.init(row:))
     }
 
     static func attachments(_ db: Database, defId: Int64) throws -> [FormAttachmentRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM form_attachments WHERE form_def_id = ? ORDER BY name", arguments: [defId]).map {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM form_attachments WHERE form_def_id = ? ORDER BY name"), arguments: [defId]).map {
             FormAttachmentRecord(
                 name: $0["name"], type: $0["type"], contentType: $0["content_type"], blob: $0["blob"],
                 datasetId: $0["dataset_id"], updatedAt: $0["updated_at"])

@@ -17,7 +17,7 @@ public final class GatewayStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // Acknowledged means durable: every commit reaches the disk before the answer.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.run("PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)

@@ -22,18 +22,16 @@ public struct ProjectRecord: Sendable, Equatable {
 extension GatewayStore {
     public func createProject(name: String, description: String?, actorId: Int64) async throws -> ProjectRecord {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO projects (name, description, created_at) VALUES (?, ?, ?)",
-                arguments: [name, description, Timestamp.now()])
+            try db.run("INSERT INTO projects (name, description, created_at) VALUES (?, ?, ?)", [name, description, Timestamp.now()])
             let id = db.lastInsertedRowID
             try Audit.log(db, actorId: actorId, action: "project.create", acteeType: "project", acteeId: id, details: ["data": ["name": .string(name)]])
-            return try Row.fetchOne(db, sql: "SELECT * FROM projects WHERE id = ?", arguments: [id]).map(ProjectRecord.init(row:))!
+            return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [id]).map(ProjectRecord.init(row:))!
         }
     }
 
     public func project(id: Int64) async throws -> ProjectRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM projects WHERE id = ? AND deleted_at IS NULL", arguments: [id])
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ? AND deleted_at IS NULL"), arguments: [id])
                 .map(ProjectRecord.init(row:))
         }
     }
@@ -42,16 +40,13 @@ extension GatewayStore {
     public func projects(visibleTo actorId: Int64?) async throws -> [ProjectRecord] {
         try await read { db in
             if let actorId {
-                return try Row.fetchAll(
-                    db,
-                    sql: """
+                return try Row.fetchAll(try db.cachedStatement(sql: """
                         SELECT * FROM projects WHERE deleted_at IS NULL
                         AND id IN (SELECT project_id FROM assignments WHERE actor_id = ?) ORDER BY name, id
-                        """,
-                    arguments: [actorId]
+                        """), arguments: [actorId]
                 ).map(ProjectRecord.init(row:))
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM projects WHERE deleted_at IS NULL ORDER BY name, id")
+            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM projects WHERE deleted_at IS NULL ORDER BY name, id"))
                 .map(ProjectRecord.init(row:))
         }
     }

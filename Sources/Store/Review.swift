@@ -6,10 +6,9 @@ extension GatewayStore {
     /// The entity's history with the version number its conflict was last resolved at.
     public func entityHistory(entityId: Int64) async throws -> (versions: [EntityVersionRecord], resolvedThrough: Int?) {
         try await read { db in
-            let versions = try Row.fetchAll(
-                db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version", arguments: [entityId]
+            let versions = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
             ).map(EntityRecords.version)
-            let resolved = try Int.fetchOne(db, sql: "SELECT resolved_through FROM entities WHERE id = ?", arguments: [entityId])
+            let resolved = try Int.fetchOne(try db.cachedStatement(sql: "SELECT resolved_through FROM entities WHERE id = ?"), arguments: [entityId])
             return (versions, resolved)
         }
     }
@@ -17,17 +16,12 @@ extension GatewayStore {
     /// Clears the entity's conflict: everything up to its current version counts as reviewed.
     public func resolveConflict(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: "SELECT e.uuid, e.current_version, d.name FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?",
-                arguments: [entityId])
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT e.uuid, e.current_version, d.name FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"), arguments: [entityId])
             else { throw StoreError.notFound }
             let current: Int = row["current_version"]
-            try db.execute(
-                sql: "UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", arguments: [current, entityId])
+            try db.run("UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", [current, entityId])
             try EntityInputLog.append(db, .resolve, entityId: entityId)
-            let defId = try Int64.fetchOne(
-                db, sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?", arguments: [entityId, current])
+            let defId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entityId, current])
             try Audit.log(
                 db, actorId: actorId, action: "entity.update.resolve", acteeType: "entity", acteeId: entityId,
                 details: [
@@ -47,7 +41,7 @@ extension GatewayStore {
     /// the order they were received, the submissions that were waiting.
     public func setApprovalRequired(datasetId: Int64, required: Bool, convert: Bool?, actorId: Int64) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE datasets SET approval_required = ? WHERE id = ?", arguments: [required, datasetId])
+            try db.run("UPDATE datasets SET approval_required = ? WHERE id = ?", [required, datasetId])
             var details: JSONObject = ["data": ["approvalRequired": .bool(required)]]
             details["autoConvert"] = required ? .null : .bool(convert == true)
             try Audit.log(db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId, details: details)
@@ -61,14 +55,11 @@ enum Pending {
     static let waitingStates = "(s.review_state IS NULL OR s.review_state IN ('edited', 'hasIssues'))"
 
     static func count(_ db: Database, datasetId: Int64) throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: """
+        try Int.fetchOne(try db.cachedStatement(sql: """
                 SELECT COUNT(DISTINCT p.submission_id) FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
                 JOIN forms f ON f.id = s.form_id
                 WHERE p.dataset_id = ? AND s.deleted_at IS NULL AND f.deleted_at IS NULL AND \(waitingStates)
-                """,
-            arguments: [datasetId]) ?? 0
+                """), arguments: [datasetId]) ?? 0
     }
 
     /// Applies waiting changes (of one dataset, or of one submission), oldest first, and forgets them.
@@ -84,13 +75,10 @@ enum Pending {
             conditions.append("p.submission_id = ?")
             arguments.append(submissionId)
         }
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT p.*, f.project_id FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
                 JOIN forms f ON f.id = s.form_id WHERE \(conditions.joined(separator: " AND ")) ORDER BY p.received_at, p.id
-                """,
-            arguments: StatementArguments(arguments))
+                """), arguments: StatementArguments(arguments))
         // One submission's blocks are processed together, so its failures make one entity.error.
         var groups: [(defId: Int64, projectId: Int64, changes: [Result<EntityChange, EntityProblem>], origins: [ChangeOrigin])] = []
         for row in rows {
@@ -105,7 +93,7 @@ enum Pending {
             } else {
                 groups.append((defId, row["project_id"], [.success(change)], [origin]))
             }
-            try db.execute(sql: "DELETE FROM entity_pending WHERE id = ?", arguments: [row["id"] as Int64])
+            try db.run("DELETE FROM entity_pending WHERE id = ?", [row["id"] as Int64])
         }
         for group in groups {
             let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: group.projectId, observer: observer))

@@ -24,63 +24,49 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func dataset(named name: String) throws -> DatasetRef? {
-        try Row.fetchOne(
-            db, sql: "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL",
-            arguments: [projectId, name]
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"), arguments: [projectId, name]
         ).map { DatasetRef(id: $0["id"], name: $0["name"], approvalRequired: $0["approval_required"]) }
     }
 
     func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
-        try Row.fetchOne(db, sql: "SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?", arguments: [dataset.id, uuid])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?"), arguments: [dataset.id, uuid])
             .map(EntityRows.entity)
     }
 
     func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion? {
-        try Row.fetchOne(db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?", arguments: [entity.id, number])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, number])
             .map(EntityRows.version)
     }
 
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
-        try Row.fetchOne(
-            db,
-            sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
                 ORDER BY version LIMIT 1
-                """,
-            arguments: [entity.id, branchId, branchBaseVersion]
+                """), arguments: [entity.id, branchId, branchBaseVersion]
         ).map(EntityRows.version)
     }
 
     func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version", arguments: [entity.id, number]
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version"), arguments: [entity.id, number]
         ).map(EntityRows.version)
     }
 
     func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
         let row: Row?
         if let branchId {
-            row = try Row.fetchOne(
-                db,
-                sql: """
+            row = try Row.fetchOne(try db.cachedStatement(sql: """
                     SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
                     ORDER BY id LIMIT 1
-                    """,
-                arguments: [datasetId, entityUuid, branchId, branchBaseVersion])
+                    """), arguments: [datasetId, entityUuid, branchId, branchBaseVersion])
         } else {
-            row = try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1",
-                arguments: [datasetId, entityUuid, branchBaseVersion])
+            row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1"), arguments: [datasetId, entityUuid, branchBaseVersion])
         }
         return row.flatMap(EntityRows.held)
     }
 
     func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
-        try db.execute(
-            sql: "INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)",
-            arguments: [dataset.id, uuid, origin.actorId, now])
+        try db.run("INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)", [dataset.id, uuid, origin.actorId, now])
         let entity = EntityRef(id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
         try insert(version, entity: entity, origin: origin, at: now)
         try verifyPropagation(entity: entity, version: 1)
@@ -89,11 +75,9 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
-        try db.execute(sql: "UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", arguments: [entity.id])
+        try db.run("UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", [entity.id])
         try insert(version, entity: entity, origin: origin, at: now)
-        try db.execute(
-            sql: "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?",
-            arguments: [version.version, entityConflict?.rawValue, now, entity.id])
+        try db.run("UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?", [version.version, entityConflict?.rawValue, now, entity.id])
         var updated = entity
         updated.currentVersion = version.version
         updated.conflict = entityConflict
@@ -104,9 +88,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     /// The cheap check after each applied version, on what was actually stored: the new version follows
     /// from the one before and what it received. A failure never fails the submission; it is audited.
     private func verifyPropagation(entity: EntityRef, version number: Int) throws {
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version IN (?, ?) ORDER BY version",
-            arguments: [entity.id, number - 1, number]
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version IN (?, ?) ORDER BY version"), arguments: [entity.id, number - 1, number]
         ).map(EntityRows.version)
         guard let new = rows.last, new.version == number else { return }
         let previous = rows.count == 2 ? rows.first : nil
@@ -130,15 +112,13 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         if case .submission(let sid, let did, let iid, let index) = origin.source {
             (submissionId, defId, instanceId, blockIndex) = (sid, did, iid, index)
         }
-        try db.execute(
-            sql: """
+        try db.run("""
                 INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
                   label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
                   user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
                   source_event, received_at, started_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+                """, [
                 entity.id, version.version, version.baseVersion, version.branchId, version.trunkVersion,
                 version.branchBaseVersion, version.label, JSONValue.object(version.data.json).serialized(),
                 JSONValue.object(version.dataReceived.json).serialized(), version.conflict?.rawValue,
@@ -151,13 +131,11 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     func hold(_ held: HeldChange) throws {
         var submissionId: Int64?, defId: Int64?, blockIndex: Int?
         if case .submission(let sid, let did, _, let index) = held.origin.source { (submissionId, defId, blockIndex) = (sid, did, index) }
-        try db.execute(
-            sql: """
+        try db.run("""
                 INSERT INTO entity_backlog (dataset_id, entity_uuid, branch_id, branch_base_version, submission_id,
                   submission_def_id, block_index, change, origin, held_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+                """, [
                 held.datasetId, held.change.uuid, held.branchId, held.branchBaseVersion, submissionId, defId, blockIndex,
                 held.change.json.serialized(), held.origin.json.serialized(), Timestamp.now(),
             ])
@@ -165,26 +143,21 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
         guard case .submission(let submissionId, let defId, _, let index) = origin.source else { return }
-        try db.execute(
-            sql: """
+        try db.run("""
                 INSERT OR IGNORE INTO entity_pending (dataset_id, submission_id, submission_def_id, block_index, change, origin, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt])
+                """, [dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt])
     }
 
     func take(_ held: HeldChange) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = held.origin.source else { return false }
-        try db.execute(
-            sql: "DELETE FROM entity_backlog WHERE submission_def_id = ? AND block_index = ?", arguments: [defId, index])
+        try db.run("DELETE FROM entity_backlog WHERE submission_def_id = ? AND block_index = ?", [defId, index])
         return db.changesCount > 0
     }
 
     func claim(_ origin: ChangeOrigin) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = origin.source else { return true }
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)",
-            arguments: [defId, index, Timestamp.now()])
+        try db.run("INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)", [defId, index, Timestamp.now()])
         return db.changesCount > 0
     }
 
