@@ -38,12 +38,15 @@ enum EntityRows {
 
 /// Entity events as Central's audits.
 enum EntityAudits {
-    static func log(_ db: Database, _ event: EntityEvent) throws {
+    /// `datasetName` and `versionRowId` save two lookups when the caller knows them.
+    static func log(_ db: Database, _ event: EntityEvent, datasetName: String? = nil, versionRowId: Int64? = nil) throws {
         switch event {
         case .created(let entity, let version, let origin):
-            try logVersion(db, action: "entity.create", entity: entity, version: version, origin: origin)
+            try logVersion(db, action: "entity.create", entity: entity, version: version, origin: origin, datasetName: datasetName, rowId: versionRowId)
         case .updated(let entity, let version, _, let origin):
-            try logVersion(db, action: "entity.update.version", entity: entity, version: version, origin: origin)
+            try logVersion(
+                db, action: "entity.update.version", entity: entity, version: version, origin: origin, datasetName: datasetName,
+                rowId: versionRowId)
         case .held(let held):
             try logHeld(db, action: "submission.backlog.hold", held, actorId: held.origin.actorId)
         case .reprocessed(let held, let by):
@@ -69,9 +72,14 @@ enum EntityAudits {
         return ["submissionId": .int(id), "submissionDefId": .int(defId), "instanceId": .string(instanceId)]
     }
 
-    private static func logVersion(_ db: Database, action: String, entity: EntityRef, version: Int, origin: ChangeOrigin) throws {
-        let datasetName = try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM datasets WHERE id = ?"), arguments: [entity.datasetId]) ?? ""
-        let defId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, version])
+    private static func logVersion(
+        _ db: Database, action: String, entity: EntityRef, version: Int, origin: ChangeOrigin, datasetName known: String?, rowId: Int64?
+    ) throws {
+        let datasetName = try known
+            ?? String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM datasets WHERE id = ?"), arguments: [entity.datasetId]) ?? ""
+        let defId = try rowId
+            ?? Int64.fetchOne(
+                try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, version])
         var details = submissionDetails(origin)
         details["entityId"] = .int(entity.id)
         details["entityDefId"] = JSONValue(defId)

@@ -23,9 +23,24 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         self.startedAt = Timestamp.now()
     }
 
+    /// Datasets do not change during one piece of entity work, so each is read once.
+    private var datasets: [String: DatasetRef?] = [:]
+    /// The row id of each version this workspace wrote, for the audit that names it.
+    private var versionRowIds: [String: Int64] = [:]
+
     func dataset(named name: String) throws -> DatasetRef? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"), arguments: [projectId, name]
+        if let known = datasets[name] { return known }
+        let found = try Row.fetchOne(
+            try db.cachedStatement(
+                sql: "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"),
+            arguments: [projectId, name]
         ).map { DatasetRef(id: $0["id"], name: $0["name"], approvalRequired: $0["approval_required"]) }
+        datasets[name] = found
+        return found
+    }
+
+    private func datasetName(id: Int64) -> String? {
+        datasets.values.compactMap { $0 }.first { $0.id == id }?.name
     }
 
     func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
@@ -126,6 +141,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
                 version.appliedAs.rawValue, version.forced, origin.actorId, origin.userAgent ?? "", submissionId, defId,
                 instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, time,
             ])
+        versionRowIds["\(entity.id)/\(version.version)"] = db.lastInsertedRowID
     }
 
     func hold(_ held: HeldChange) throws {
@@ -162,7 +178,13 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func record(_ event: EntityEvent) throws {
-        try EntityAudits.log(db, event)
+        switch event {
+        case .created(let entity, let version, _), .updated(let entity, let version, _, _):
+            try EntityAudits.log(
+                db, event, datasetName: datasetName(id: entity.datasetId), versionRowId: versionRowIds["\(entity.id)/\(version)"])
+        default:
+            try EntityAudits.log(db, event)
+        }
         events.append(event)
         if savepointDepth == 0 { flushEvents() }
     }

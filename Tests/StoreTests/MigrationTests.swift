@@ -39,3 +39,12 @@ import Testing
         #expect(try await store.audits(submissionId: 7).map(\.action) == ["submission.create"], "old audits gain their submission link")
     }
 }
+
+@Suite struct TimestampTests {
+    @Test func timesAreISO8601WithMillisecondsInUTCAndRoundTrip() {
+        let date = Date(timeIntervalSince1970: 1_795_000_000.123)
+        #expect(Timestamp.string(date) == "2026-11-18T11:06:40.123Z")
+        #expect(Timestamp.date(Timestamp.string(date)).map { abs($0.timeIntervalSince(date)) < 0.001 } == true)
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+    }
+}
