@@ -66,7 +66,7 @@ extension Request {
     }
 
     var wantsExtendedMetadata: Bool {
-        headers[HTTPField.Name("X-Extended-Metadata")!]?.lowercased() == "true"
+        headers[HeaderNames.extendedMetadata]?.lowercased() == "true"
     }
 }
 
@@ -76,4 +76,11 @@ extension Parameters {
         let raw = try require(name)
         return raw.removingPercentEncoding ?? raw
     }
+}
+
+/// Header names built once: making an HTTPField.Name lower-cases it, and these are read on every request.
+enum HeaderNames {
+    static let extendedMetadata = HTTPField.Name("X-Extended-Metadata")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let odkClient = HTTPField.Name("X-ODK-Client")!
 }

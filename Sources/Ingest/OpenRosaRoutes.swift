@@ -143,7 +143,7 @@ extension Gateway {
     /// `http://host` as the client addressed us.
     func baseURL(_ request: Request) -> String {
         let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
+        let scheme = request.headers[HeaderNames.forwardedProto] ?? "http"
         return "\(scheme)://\(host)"
     }
 

@@ -109,7 +109,7 @@ struct SubmissionIntake {
     /// Central records the client as `User-Agent`, prefixed by the ODK client header when one is sent.
     static func userAgent(_ request: Request) -> String {
         let agent = request.headers[.userAgent] ?? ""
-        let client = request.headers[HTTPField.Name("X-ODK-Client")!]
+        let client = request.headers[HeaderNames.odkClient]
         let combined = [client, agent].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         return String(combined.prefix(255))
     }
