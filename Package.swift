@@ -60,7 +60,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "XMLParseTests", dependencies: ["XMLParse"]),
+        .testTarget(name: "XMLParseTests", dependencies: ["XMLParse", "EntityScenarios"]),
         // The scenario table both the rule tests and the HTTP tests run.
         .target(name: "EntityScenarios", dependencies: ["Entities"], path: "Tests/EntityScenarios"),
         .testTarget(name: "EntitiesTests", dependencies: ["Entities", "EntityScenarios"]),

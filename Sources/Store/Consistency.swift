@@ -152,26 +152,15 @@ enum Repair {
         let now = Timestamp.now()
         for (index, version) in replay.versions.enumerated() {
             let origin = replay.origins[index]
-            var submissionId: Int64?, defId: Int64?, instanceId: String?, blockIndex: Int?
-            if case .submission(let sid, let did, let iid, let block) = origin.source { (submissionId, defId, instanceId, blockIndex) = (sid, did, iid, block) }
+            var defId: Int64?, blockIndex: Int?
+            if case .submission(_, let did, _, let block) = origin.source { (defId, blockIndex) = (did, block) }
             let match = sources.first { source in
                 (source["source_submission_def_id"] as Int64?) == defId && (source["source_block_index"] as Int?) == blockIndex
                     && (defId != nil || (source["version"] as Int) == version.version)
             }
-            try db.run("""
-                    INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
-                      label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
-                      user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
-                      source_event, received_at, started_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
-                    entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
-                    version.label, JSONValue.object(version.data.json).serialized(), JSONValue.object(version.dataReceived.json).serialized(),
-                    version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
-                    version.appliedAs.rawValue, version.forced, index == replay.versions.count - 1, origin.actorId, origin.userAgent ?? "",
-                    submissionId, defId, instanceId, blockIndex, origin.event, origin.receivedAt,
-                    (match?["started_at"] as String?) ?? now, (match?["created_at"] as String?) ?? now,
-                ])
+            try EntityRows.insert(
+                version, entityId: entityId, origin: origin, current: index == replay.versions.count - 1,
+                startedAt: (match?["started_at"] as String?) ?? now, createdAt: (match?["created_at"] as String?) ?? now, db: db)
         }
         let deletedAt: String? = row["deleted_at"]
         let deleted = replay.entity?.deleted ?? false

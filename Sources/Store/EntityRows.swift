@@ -24,6 +24,32 @@ enum EntityRows {
             appliedAs: AppliedAs(rawValue: row["applied_as"]) ?? .update, forced: row["forced"])
     }
 
+    /// Writes one version row with where it came from and when.
+    static func insert(
+        _ version: StoredVersion, entityId: Int64, origin: ChangeOrigin, current: Bool, startedAt: String, createdAt: String,
+        db: Database
+    ) throws {
+        var submissionId: Int64?, defId: Int64?, instanceId: String?, blockIndex: Int?
+        if case .submission(let sid, let did, let iid, let index) = origin.source {
+            (submissionId, defId, instanceId, blockIndex) = (sid, did, iid, index)
+        }
+        try db.run(
+            """
+            INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
+              label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
+              user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
+              source_event, received_at, started_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
+                version.label, JSONValue.object(version.data.json).serialized(), JSONValue.object(version.dataReceived.json).serialized(),
+                version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
+                version.appliedAs.rawValue, version.forced, current, origin.actorId, origin.userAgent ?? "", submissionId, defId,
+                instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, createdAt,
+            ])
+    }
+
     static func properties(_ text: String?) -> EntityProperties {
         EntityProperties(json: text.flatMap { try? JSONValue.parse($0) }?.objectValue ?? JSONObject())
     }

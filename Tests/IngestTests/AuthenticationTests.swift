@@ -1,4 +1,5 @@
 import Entities
+import EntityScenarios
 import Foundation
 import Testing
 

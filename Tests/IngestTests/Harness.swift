@@ -1,4 +1,5 @@
 import Entities
+import EntityScenarios
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -98,24 +99,6 @@ extension TestResponse {
     var problemCode: Double? {
         guard case .double(let code)? = (try? json())?["code"] else { return nil }
         return code
-    }
-}
-
-enum SampleFiles {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("SampleForms")
-
-    static func form(_ name: String) throws -> Data {
-        try Data(contentsOf: root.appendingPathComponent("xforms/\(name).xml"))
-    }
-
-    static func submission(_ form: String, _ name: String) throws -> Data {
-        try Data(contentsOf: root.appendingPathComponent("submissions/\(form)/\(name).xml"))
-    }
-
-    static func file(_ path: String) throws -> Data {
-        try Data(contentsOf: root.appendingPathComponent(path))
     }
 }
 

@@ -1,3 +1,4 @@
+import EntityScenarios
 import Foundation
 import Testing
 
