@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdBcrypt
 import Store
+import Synchronization
 
 /// What a request may do inside a project.
 enum Capability {
@@ -11,6 +12,8 @@ enum Capability {
 /// Resolves who is calling (bearer session, `/v1/key/{token}` app user, or Basic) and checks their rights.
 struct Access: Sendable {
     let store: GatewayStore
+    /// Recently seen tokens and their actors, so a busy phone is not looked up on every request.
+    let recent = TokenCache(lifetime: 30)
 
     /// Central's tokens are 64 characters of `[A-Za-z0-9!$]`; anything else is refused without a lookup.
     static func isWellFormedToken(_ token: String) -> Bool {
@@ -23,13 +26,19 @@ struct Access: Sendable {
         if let key = context.parameters.get("token") {
             guard Self.isWellFormedToken(key) else { throw Problem.authenticationFailed }
             // An unknown key is 403, not 401, as Central answers: the device should not prompt for a password.
+            if let actor = recent.actor(for: "key:" + key) { return actor }
             guard let actor = try await store.actor(forAppUserToken: key) else { throw Problem.insufficientRights }
+            recent.remember(actor, for: "key:" + key)
             return actor
         }
         guard let authorization = request.headers[.authorization] else { throw Problem.authenticationFailed }
         if authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst("Bearer ".count))
-            guard let (actor, _) = try await store.actor(forSessionToken: token) else { throw Problem.authenticationFailed }
+            if let actor = recent.actor(for: "session:" + token) { return actor }
+            guard let (actor, session) = try await store.actor(forSessionToken: token) else { throw Problem.authenticationFailed }
+            if let expiry = Timestamp.date(session.expiresAt), expiry.timeIntervalSinceNow > recent.lifetime {
+                recent.remember(actor, for: "session:" + token)
+            }
             return actor
         }
         if authorization.hasPrefix("Basic ") {
@@ -92,4 +101,34 @@ struct Access: Sendable {
         (1, "admin", "Administrator"), (2, "app-user", "App User"), (5, "manager", "Project Manager"),
         (6, "viewer", "Project Viewer"), (8, "formfill", "Data Collector"),
     ]
+}
+
+/// A short-lived memory of token lookups. Logging out forgets the token at once.
+final class TokenCache: Sendable {
+    let lifetime: TimeInterval
+    private let entries = Mutex<[String: (actor: Actor, until: Date)]>([:])
+
+    init(lifetime: TimeInterval) { self.lifetime = lifetime }
+
+    func actor(for key: String) -> Actor? {
+        entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            if entry.until < Date() {
+                entries[key] = nil
+                return nil
+            }
+            return entry.actor
+        }
+    }
+
+    func remember(_ actor: Actor, for key: String) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[key] = (actor, Date().addingTimeInterval(lifetime))
+        }
+    }
+
+    func forgetSession(_ token: String) {
+        _ = entries.withLock { $0.removeValue(forKey: "session:" + token) }
+    }
 }

@@ -30,6 +30,7 @@ extension Gateway {
             guard let (owner, _) = try await store.actor(forSessionToken: token), owner.id == actor.id || actor.isAdmin,
                 try await store.deleteSession(token: token)
             else { throw Problem.insufficientRights }
+            access.recent.forgetSession(token)
             return JSONResponse.success
         }
 

@@ -55,7 +55,9 @@ struct SubmissionIntake {
         if let urlFormId, urlFormId != header.xmlFormId {
             throw Problem.unexpectedValue(field: "form id", value: header.xmlFormId, reason: "did not match the form ID in the URL")
         }
-        guard let form = try await store.form(projectId: projectId, xmlFormId: header.xmlFormId), form.current != nil else {
+        guard let target = try await store.submissionTarget(projectId: projectId, xmlFormId: header.xmlFormId, version: header.version),
+            target.published
+        else {
             throw Problem.notFound
         }
         do {
@@ -63,8 +65,8 @@ struct SubmissionIntake {
         } catch let problem as Problem where channel == .openRosa && problem.code == 403.1 {
             throw Problem.authenticationFailed  // Collect asks for credentials again on 401, not on 403.
         }
-        if form.state == "closed" { throw Problem.notAcceptingSubmissions }
-        guard let def = try await store.publishedDef(formId: form.id, version: header.version) else {
+        if target.state == "closed" { throw Problem.notAcceptingSubmissions }
+        guard let def = target.def else {
             // A broken document is reported as such, not as an unknown version read from its first tag.
             do { _ = try SubmissionParser.parse(xml, declarations: []) } catch let error as XMLParseError {
                 throw Self.problem(error, xml: xml)
@@ -80,7 +82,7 @@ struct SubmissionIntake {
         let origin = SubmissionOrigin(actorId: actor.id, deviceId: deviceId, userAgent: userAgent)
         do {
             let outcome = try await store.storeSubmission(
-                formId: form.id, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin,
+                formId: target.formId, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin,
                 acceptEdits: channel == .openRosa, declarations: def.entityDeclarations)
             return Accepted(outcome: outcome)
         } catch let error as SubmissionWriteError {

@@ -10,7 +10,7 @@ extension Gateway {
 
         router.post(RouterPath(submissions)) { request, context in
             let actor = try await access.actor(request, context)
-            guard let projectId = context.parameters.get("projectId", as: Int64.self), try await store.project(id: projectId) != nil else {
+            guard let projectId = context.parameters.get("projectId", as: Int64.self) else {
                 throw Problem.notFound
             }
             let xml = try await xmlBody(request)

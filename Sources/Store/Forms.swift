@@ -258,3 +258,39 @@ public enum Tokens {
         return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 }
+
+/// Where a submission goes: its live form and the published version it names.
+public struct SubmissionTarget: Sendable {
+    public var formId: Int64
+    public var state: String
+    public var published: Bool
+    /// Nil when no published version of the form has the submission's version string.
+    public var def: FormDefRecord?
+}
+
+extension GatewayStore {
+    /// The form and published version a submission names, in one read; published versions never change,
+    /// so they are kept in memory once read.
+    public func submissionTarget(projectId: Int64, xmlFormId: String, version: String) async throws -> SubmissionTarget? {
+        try await read { [self] db in
+            guard let row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"),
+                arguments: [projectId, xmlFormId])
+            else { return nil }
+            let formId: Int64 = row["id"]
+            let key = "\(formId)/\(version)"
+            var def = publishedDefs.withLock { $0[key] }
+            if def == nil {
+                def = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
+                    arguments: [formId, version]
+                ).map(FormDefRecord.init(row:))
+                if let def { publishedDefs.withLock { $0[key] = def } }
+            }
+            let current: Int64? = row["current_def_id"]
+            return SubmissionTarget(formId: formId, state: row["state"], published: current != nil, def: def)
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Entities
 import Foundation
 import GRDB
+import Synchronization
 
 /// The gateway's SQLite database: one writer, a pool of WAL readers.
 public final class GatewayStore: Sendable {
@@ -8,6 +9,8 @@ public final class GatewayStore: Sendable {
     private let writer: GroupCommit
     /// Told what the entity rules did and how long each transaction took, for metrics.
     let observer: StoreObserver?
+    /// Published form versions by "formId/version": they never change once published.
+    let publishedDefs = Mutex<[String: FormDefRecord]>([:])
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String, observer: StoreObserver? = nil) throws {
