@@ -11,6 +11,7 @@ import Testing
             switch step {
             case .submit(let change): try harness.submit(change)
             case .forceAll: try harness.forceAll()
+            case .resolve: try harness.resolve()
             }
         }
         return VersionHistory.review(harness.versions, resolvedThrough: resolvedThrough)

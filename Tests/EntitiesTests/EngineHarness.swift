@@ -28,6 +28,12 @@ final class EngineHarness {
         for change in held { try processor.force(change) }
     }
 
+    /// A reviewer clears the conflict, logged as live processing logs it.
+    func resolve() throws {
+        try workspace.logInput(.resolve, entityUuid: Self.tree, datasetName: "trees")
+        workspace.resolve(uuid: Self.tree)
+    }
+
     var versions: [StoredVersion] { workspace.entities[Self.tree]?.versions ?? [] }
     var entity: EntityRef? { workspace.entities[Self.tree]?.ref }
 

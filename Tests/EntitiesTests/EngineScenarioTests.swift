@@ -19,6 +19,7 @@ extension Scenario: CustomTestStringConvertible {
             switch step {
             case .submit(let change): try harness.submit(change)
             case .forceAll: try harness.forceAll()
+            case .resolve: try harness.resolve()
             }
         }
         #expect(harness.errors == [])

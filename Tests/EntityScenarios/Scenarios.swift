@@ -5,6 +5,8 @@ public struct Scenario: Sendable, CustomStringConvertible {
     public enum Step: Sendable {
         case submit(EntityChange)
         case forceAll
+        /// A reviewer clears the entity's conflict.
+        case resolve
     }
 
     public var name: String
@@ -22,6 +24,22 @@ let start = H.create([("height", "10"), ("circumference", "20")])
 
 /// Every case the engine must get right, in arrival order, with the history each must leave.
 public let scenarios: [Scenario] = [
+    Scenario(
+        name: "a non-contiguous branch after an earlier conflict was resolved",
+        steps: [
+            .submit(start), .submit(H.update(base: 1, [("height", "12")])),
+            .submit(H.update(base: 1, trunk: 1, branch: A, [("circumference", "30")])), .resolve,
+            .submit(H.update(base: 3, [("height", "13")])),
+            .submit(H.update(base: 2, trunk: 1, branch: A, [("circumference", "31")])),
+        ],
+        expected: [
+            ExpectedVersion(1, base: nil, ["height": "10", "circumference": "20"]),
+            ExpectedVersion(2, base: 1, ["height": "12", "circumference": "20"]),
+            ExpectedVersion(3, base: 1, branch: A, trunk: 1, branchBase: 1, conflict: .soft, ["height": "12", "circumference": "30"]),
+            ExpectedVersion(4, base: 3, ["height": "13", "circumference": "30"]),
+            ExpectedVersion(5, base: 3, branch: A, trunk: 1, branchBase: 2, conflict: .soft, ["height": "13", "circumference": "31"]),
+        ],
+        entityConflict: .soft),
     Scenario(
         name: "a branch in order",
         steps: [

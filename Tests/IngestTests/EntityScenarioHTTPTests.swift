@@ -36,6 +36,9 @@ import Testing
                     #expect(response.status == .created)
                 case .forceAll:
                     #expect(try await harness.send(.post, "/v1/backlog/process?force=true").status == .ok)
+                case .resolve:
+                    let url = "/v1/projects/\(project)/datasets/trees/entities/\(Changes.tree)?resolve=true"
+                    #expect(try await harness.send(.patch, url).status == .ok)
                 }
             }
             #expect(try await harness.audits("entity.error") == [])
