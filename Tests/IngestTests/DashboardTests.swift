@@ -17,8 +17,6 @@ import Testing
 
     @Test func pageShowsBacklogConflictsAndErrors() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("trees_upsert", project: project)
             let changes = [
                 Changes.create([("height", "10")]),
                 Changes.update(base: 1, [("height", "12")]),
@@ -26,9 +24,7 @@ import Testing
                 Changes.update(base: 5, trunk: 1, branch: Changes.branchA, [("height", "13")]),
                 Changes.update("e7000000-0000-4000-8000-000000000077", base: 1, [("height", "1")]),
             ]
-            for (number, change) in changes.enumerated() {
-                _ = try await harness.submitOpenRosa(project: project, xml: EntityScenarioHTTPTests.xml(change, number: number))
-            }
+            _ = try await harness.upsertProject(changes)
             let page = try await harness.send(.get, "/dashboard")
             #expect(page.status == .ok)
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)

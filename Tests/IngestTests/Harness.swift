@@ -105,3 +105,15 @@ extension TestResponse {
 extension Harness {
     static func bcrypt(_ password: String) -> String { Bcrypt.hash(password, cost: 4) }
 }
+
+extension Harness {
+    /// A project with trees_upsert published and `changes` sent to it as OpenRosa submissions, in order.
+    func upsertProject(_ changes: [EntityChange]) async throws -> Int64 {
+        let project = try await createProject()
+        try await publishForm("trees_upsert", project: project)
+        for (number, change) in changes.enumerated() {
+            _ = try await submitOpenRosa(project: project, xml: EntityScenarioHTTPTests.xml(change, number: number))
+        }
+        return project
+    }
+}

@@ -13,17 +13,13 @@ import Testing
 
     @Test func metricsCountSubmissionsEntityWorkAndTheBacklog() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("trees_upsert", project: project)
             let changes = [
                 Changes.create([("height", "10")]),
                 Changes.update(base: 1, [("height", "12")]),
                 Changes.update(base: 1, trunk: 1, branch: Changes.branchA, [("height", "11")]),
                 Changes.update(base: 3, trunk: 1, branch: Changes.branchA, [("height", "13")]),
             ]
-            for (number, change) in changes.enumerated() {
-                _ = try await harness.submitOpenRosa(project: project, xml: EntityScenarioHTTPTests.xml(change, number: number))
-            }
+            let project = try await harness.upsertProject(changes)
             _ = try await harness.submitOpenRosa(project: project, xml: EntityScenarioHTTPTests.xml(changes[0], number: 0))
             _ = try await harness.submitOpenRosa(project: project, xml: Data("<broken".utf8))
             let response = try await harness.send(.get, "/metrics", token: .some(nil))
