@@ -24,10 +24,10 @@ public enum ConflictRule {
     }
 
     /// An offline branch is interrupted when a version after its trunk (after version 1 for a branch
-    /// that began with an offline create) came from another branch or from no branch.
-    public static func branchIsInterrupted(branchId: String, trunkVersion: Int?, laterVersions: [StoredVersion]) -> Bool {
-        let after = trunkVersion ?? 1
-        return laterVersions.contains { $0.version > after && $0.branchId != branchId }
+    /// that began with an offline create) came from another branch or from no branch; `laterBranchIds`
+    /// are the branches of exactly those versions.
+    public static func branchIsInterrupted(branchId: String, laterBranchIds: [String?]) -> Bool {
+        laterBranchIds.contains { $0 != branchId }
     }
 
     static func receivedNamesLabelLast(_ received: EntityProperties) -> [String] {

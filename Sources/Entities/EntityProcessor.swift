@@ -198,8 +198,8 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             conflicting = names
             conflict = ConflictRule.conflict(forStaleBase: names)
         } else if let branchId = change.branchId {
-            let later = try workspace.versions(of: entity, after: change.trunkVersion ?? 1)
-            if ConflictRule.branchIsInterrupted(branchId: branchId, trunkVersion: change.trunkVersion, laterVersions: later) {
+            let later = try workspace.branchIds(of: entity, after: change.trunkVersion ?? 1)
+            if ConflictRule.branchIsInterrupted(branchId: branchId, laterBranchIds: later) {
                 conflict = .soft
             }
         }

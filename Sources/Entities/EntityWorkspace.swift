@@ -9,7 +9,8 @@ public protocol EntityWorkspace: AnyObject {
     func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion?
     /// The version an offline branch made from its own update `branchBaseVersion`.
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion?
-    func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion]
+    /// The branch of each version after `number`, in version order (nil for versions from no branch).
+    func branchIds(of entity: EntityRef, after number: Int) throws -> [String?]
     /// The held change that continues a branch: with `branchId` nil, any branch's change with that base on the entity.
     func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange?
 

@@ -61,8 +61,8 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         state.entities[entity.uuid]?.versions.first { $0.branchId == branchId && $0.branchBaseVersion == branchBaseVersion }
     }
 
-    public func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion] {
-        state.entities[entity.uuid]?.versions.filter { $0.version > number } ?? []
+    public func branchIds(of entity: EntityRef, after number: Int) throws -> [String?] {
+        state.entities[entity.uuid]?.versions.filter { $0.version > number }.map(\.branchId) ?? []
     }
 
     public func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {

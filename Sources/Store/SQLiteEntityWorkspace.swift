@@ -48,9 +48,18 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             .map(EntityRows.entity)
     }
 
+    /// Versions read or written by this piece of work: the same base and current versions are asked for
+    /// several times per change. Cleared when a savepoint rolls back.
+    private var versionCache: [String: StoredVersion] = [:]
+
     func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, number])
-            .map(EntityRows.version)
+        let key = "\(entity.id)/\(number)"
+        if let cached = versionCache[key] { return cached }
+        let found = try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, number]
+        ).map(EntityRows.version)
+        if let found { versionCache[key] = found }
+        return found
     }
 
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
@@ -61,9 +70,11 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         ).map(EntityRows.version)
     }
 
-    func versions(of entity: EntityRef, after number: Int) throws -> [StoredVersion] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version"), arguments: [entity.id, number]
-        ).map(EntityRows.version)
+    func branchIds(of entity: EntityRef, after number: Int) throws -> [String?] {
+        try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT branch_id FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version"),
+            arguments: [entity.id, number]
+        ).map { $0["branch_id"] }
     }
 
     func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
@@ -124,6 +135,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     private func insert(_ version: NewVersion, entity: EntityRef, origin: ChangeOrigin, at time: String) throws {
         try EntityRows.insert(version, entityId: entity.id, origin: origin, current: true, startedAt: startedAt, createdAt: time, db: db)
+        versionCache["\(entity.id)/\(version.version)"] = version
         versionRowIds["\(entity.id)/\(version.version)"] = db.lastInsertedRowID
     }
 
@@ -199,6 +211,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             }
         } catch {
             events.removeSubrange(mark...)
+            versionCache.removeAll()
             throw error
         }
         return result!
