@@ -36,7 +36,7 @@ extension Gateway {
         }
 
         router.get(RouterPath("\(submissions)/{instanceId}.xml")) { request, context in
-            let (_, submission) = try await self.submission(request, context, .readSubmissions)
+            let (_, submission) = try await self.submission(request, context, .readSubmissions, withXML: true)
             return JSONResponse.bytes(submission.current.xml, contentType: "application/xml")
         }
 
@@ -129,9 +129,13 @@ extension Gateway {
     }
 
     /// The submission named in the URL, by its logical instanceId.
-    func submission(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, SubmissionRecord) {
+    func submission(_ request: Request, _ context: GatewayContext, _ capability: Capability, withXML: Bool = false)
+        async throws -> (Actor, SubmissionRecord)
+    {
         let (actor, form) = try await self.form(request, context, capability)
-        guard let submission = try await store.submission(formId: form.id, instanceId: context.parameters.decoded("instanceId")) else {
+        guard let submission = try await store.submission(
+            formId: form.id, instanceId: context.parameters.decoded("instanceId"), withXML: withXML)
+        else {
             throw Problem.notFound
         }
         return (actor, submission)

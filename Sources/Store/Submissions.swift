@@ -161,11 +161,11 @@ extension GatewayStore {
         }
     }
 
-    public func submission(formId: Int64, instanceId: String) async throws -> SubmissionRecord? {
+    public func submission(formId: Int64, instanceId: String, withXML: Bool = false) async throws -> SubmissionRecord? {
         try await read { db in
             guard let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM submissions WHERE form_id = ? AND instance_id = ? AND deleted_at IS NULL AND draft = 0"), arguments: [formId, instanceId])
             else { return nil }
-            return try Submissions.submission(db, id: id)
+            return try Submissions.submission(db, id: id, withXML: withXML)
         }
     }
 
@@ -270,10 +270,11 @@ enum Submissions {
         }
     }
 
-    static func submission(_ db: Database, id: Int64) throws -> SubmissionRecord? {
+    /// A submission with its current version; the XML is read only when asked for (lists and writes never need it).
+    static func submission(_ db: Database, id: Int64, withXML: Bool = false) throws -> SubmissionRecord? {
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT s.*, d.id AS def_id, d.form_def_id, d.instance_id AS def_instance_id, d.instance_name, d.deprecated_id,
-                  d.xml, d.submitter_id AS def_submitter_id, d.device_id AS def_device_id, d.user_agent AS def_user_agent,
+                  \(withXML ? "d.xml" : "X'' AS xml"), d.submitter_id AS def_submitter_id, d.device_id AS def_device_id, d.user_agent AS def_user_agent,
                   d.created_at AS def_created_at
                 FROM submissions s JOIN submission_defs d ON d.submission_id = s.id AND d.current = 1
                 WHERE s.id = ? AND s.deleted_at IS NULL

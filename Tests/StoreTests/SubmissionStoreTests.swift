@@ -25,7 +25,7 @@ import Testing
         await #expect(throws: SubmissionWriteError.conflictingDuplicate(instanceId: "uuid:1")) {
             try await temporary.submit(TemporaryStore.submission("uuid:1", answer: "other"), form: form, actor: actor)
         }
-        let stored = try await temporary.store.submission(formId: form.id, instanceId: "uuid:1")
+        let stored = try await temporary.store.submission(formId: form.id, instanceId: "uuid:1", withXML: true)
         #expect(stored?.current.xml == TemporaryStore.submission("uuid:1"))
     }
 
