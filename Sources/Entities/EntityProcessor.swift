@@ -11,7 +11,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     public enum Outcome: Equatable, Sendable {
         case applied(EntityRef, version: Int)
         case held
-        /// Nothing to do (the block asks for neither action, or its dataset waits for approval).
+        /// Nothing to do: the block asks for neither action.
         case skipped
     }
 

@@ -38,36 +38,96 @@ public struct ConsistencyReport: Sendable {
 }
 
 enum ConsistencyQueries {
-    static func load(_ db: Database, entityId: Int64) throws -> (row: Row, state: StoredEntityState, versions: [StoredVersionRow])? {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT e.*, d.name AS dataset_name, d.approval_required FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"), arguments: [entityId])
-        else { return nil }
+    static let entityColumns = "e.*, d.name AS dataset_name, d.approval_required"
+
+    static func state(_ row: Row) -> StoredEntityState {
         let conflict: String? = row["conflict"]
         let deletedAt: String? = row["deleted_at"]
-        let state = StoredEntityState(
+        return StoredEntityState(
             currentVersion: row["current_version"], conflict: conflict.flatMap(Conflict.init(rawValue:)), deleted: deletedAt != nil,
             updatedAt: row["updated_at"], resolvedThrough: row["resolved_through"])
-        let versions = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId])
-            .map { StoredVersionRow(stored: EntityRows.version($0), current: $0["current"], createdAt: $0["created_at"]) }
-        return (row, state, versions)
     }
 
-    static func replay(_ db: Database, row: Row) throws -> Replay.Result? {
-        let inputs = try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"])
+    static func versionRow(_ row: Row) -> StoredVersionRow {
+        StoredVersionRow(stored: EntityRows.version(row), current: row["current"], createdAt: row["created_at"])
+    }
+
+    static func load(_ db: Database, entityId: Int64) throws -> (row: Row, state: StoredEntityState, versions: [StoredVersionRow])? {
+        guard let row = try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"),
+            arguments: [entityId])
+        else { return nil }
+        let versions = try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
+        ).map(versionRow)
+        return (row, state(row), versions)
+    }
+
+    static func replay(_ row: Row, inputs: [EntityInput]) -> Replay.Result? {
         guard !inputs.isEmpty else { return nil }
         let dataset = DatasetRef(id: row["dataset_id"], name: row["dataset_name"], approvalRequired: row["approval_required"])
         return Replay.run(inputs, uuid: row["uuid"], dataset: dataset)
     }
 
-    static func check(_ db: Database, entityId: Int64) throws -> EntityConsistency? {
-        guard let (row, state, versions) = try load(db, entityId: entityId) else { return nil }
-        var problems = ConsistencyCheck.internalProblems(entity: state, versions: versions)
-        let replay = try replay(db, row: row)
+    static func replay(_ db: Database, row: Row) throws -> Replay.Result? {
+        replay(row, inputs: try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"]))
+    }
+
+    /// Both checks on what was loaded: the history against itself and against its replay.
+    static func evaluate(row: Row, versions: [StoredVersionRow], inputs: [EntityInput]) -> EntityConsistency {
+        let stored = state(row)
+        var problems = ConsistencyCheck.internalProblems(entity: stored, versions: versions)
+        let replay = replay(row, inputs: inputs)
         if let replay {
-            problems += ConsistencyCheck.replayProblems(entity: state, versions: versions.map(\.stored), replay: replay)
+            problems += ConsistencyCheck.replayProblems(entity: stored, versions: versions.map(\.stored), replay: replay)
         }
         return EntityConsistency(
-            entityId: entityId, uuid: row["uuid"], datasetId: row["dataset_id"], inconsistencies: problems,
+            entityId: row["id"], uuid: row["uuid"], datasetId: row["dataset_id"], inconsistencies: problems,
             checkedAt: Timestamp.now(), versions: versions.count, replayed: replay != nil)
+    }
+
+    static func check(_ db: Database, entityId: Int64) throws -> EntityConsistency? {
+        guard let (row, _, versions) = try load(db, entityId: entityId) else { return nil }
+        return evaluate(row: row, versions: versions, inputs: try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"]))
+    }
+
+    /// Checks a page of entities with three queries in all (entities, their versions, their inputs)
+    /// rather than three per entity: the full pass reads every entity.
+    static func checkPage(_ db: Database, after: Int64, projectId: Int64?, limit: Int) throws -> [EntityConsistency] {
+        let rows = try Row.fetchAll(
+            try db.cachedStatement(sql: """
+                SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id
+                WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
+                """),
+            arguments: [after, projectId, projectId, limit])
+        guard let first = rows.first, let last = rows.last else { return [] }
+        let firstId: Int64 = first["id"], lastId: Int64 = last["id"]
+        var versions: [Int64: [StoredVersionRow]] = [:]
+        for row in try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id BETWEEN ? AND ? ORDER BY entity_id, version"),
+            arguments: [firstId, lastId])
+        {
+            versions[row["entity_id"], default: []].append(versionRow(row))
+        }
+        var inputs: [String: [EntityInput]] = [:]
+        for (datasetId, uuids) in Dictionary(grouping: rows, by: { $0["dataset_id"] as Int64 }).mapValues({ $0.map { $0["uuid"] as String } }) {
+            for chunk in stride(from: 0, to: uuids.count, by: 500).map({ Array(uuids[$0..<min($0 + 500, uuids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let found = try Row.fetchAll(
+                    db,
+                    sql: "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
+                    arguments: StatementArguments([datasetId] + chunk))
+                for row in found {
+                    guard let input = EntityInput(kind: row["kind"], json: (try? JSONValue.parse(row["input"] as String)) ?? .null) else { continue }
+                    inputs["\(datasetId)/\(row["entity_uuid"] as String)", default: []].append(input)
+                }
+            }
+        }
+        return rows.map { row in
+            evaluate(
+                row: row, versions: versions[row["id"]] ?? [],
+                inputs: inputs["\(row["dataset_id"] as Int64)/\(row["uuid"] as String)"] ?? [])
+        }
     }
 }
 
@@ -111,12 +171,8 @@ extension GatewayStore {
         var after: Int64 = 0
         while true {
             let cursor = after
-            let page: [EntityConsistency] = try await read { db in
-                let ids = try Int64.fetchAll(try db.cachedStatement(sql: """
-                        SELECT e.id FROM entities e JOIN datasets d ON d.id = e.dataset_id
-                        WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
-                        """), arguments: [cursor, projectId, projectId, batch])
-                return try ids.compactMap { try ConsistencyQueries.check(db, entityId: $0) }
+            let page = try await read { db in
+                try ConsistencyQueries.checkPage(db, after: cursor, projectId: projectId, limit: batch)
             }
             guard let last = page.last else { break }
             after = last.entityId

@@ -86,6 +86,24 @@ import Testing
         }
     }
 
+    @Test func reportPagesThroughEntitiesOfSeveralDatasets() async throws {
+        try await Harness.run { harness in
+            _ = try await history(harness)
+            let project = try await harness.createProject("Wells")
+            _ = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets", ["name": "wells"])
+            _ = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets/wells/properties", ["name": "depth"])
+            let wells: [JSONValue] = (0..<5).map { .object(["label": .string("Well \($0)"), "data": ["depth": .string("\($0)")]]) }
+            _ = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets/wells/entities", ["entities": .array(wells), "source": ["name": "t"]])
+            try await corrupt(harness, "UPDATE entity_versions SET label = 'Broken' WHERE id = (SELECT MAX(id) FROM entity_versions)")
+            let report = try await harness.store.consistencyReport(projectId: nil, batch: 2)
+            #expect(report.checked == 6)
+            #expect(report.invalid == 1)
+            #expect(report.invalidEntities.first?.inconsistencies.contains { $0.field == "label" } == true)
+            let wellsOnly = try await harness.store.consistencyReport(projectId: project, batch: 4)
+            #expect(wellsOnly.checked == 5)
+        }
+    }
+
     @Test func bulkCheckTakesAtMostAHundred() async throws {
         try await Harness.run { harness in
             let base = try await history(harness)
