@@ -57,20 +57,23 @@ public enum ConsistencyCheck {
     public static func internalProblems(entity: StoredEntityState, versions: [StoredVersionRow]) -> [Inconsistency] {
         var problems: [Inconsistency] = []
         for (index, row) in versions.enumerated() where row.stored.version != index + 1 {
-            problems.append(Inconsistency(
-                kind: "versionNumbers", field: "version", version: row.stored.version, expected: .int(Int64(index + 1)),
-                actual: .int(Int64(row.stored.version))))
+            problems.append(
+                Inconsistency(
+                    kind: "versionNumbers", field: "version", version: row.stored.version, expected: .int(Int64(index + 1)),
+                    actual: .int(Int64(row.stored.version))))
         }
         let currents = versions.filter(\.current).map(\.stored.version)
         if currents != [versions.last?.stored.version].compactMap({ $0 }) {
-            problems.append(Inconsistency(
-                kind: "current", field: "current", version: nil,
-                expected: .array([JSONValue(versions.last?.stored.version)]), actual: .array(currents.map { .int(Int64($0)) })))
+            problems.append(
+                Inconsistency(
+                    kind: "current", field: "current", version: nil,
+                    expected: .array([JSONValue(versions.last?.stored.version)]), actual: .array(currents.map { .int(Int64($0)) })))
         }
         if entity.currentVersion != versions.count {
-            problems.append(Inconsistency(
-                kind: "currentVersion", field: "currentVersion", version: nil, expected: .int(Int64(versions.count)),
-                actual: .int(Int64(entity.currentVersion))))
+            problems.append(
+                Inconsistency(
+                    kind: "currentVersion", field: "currentVersion", version: nil, expected: .int(Int64(versions.count)),
+                    actual: .int(Int64(entity.currentVersion))))
         }
         var previous: StoredVersion?
         for row in versions {
@@ -78,14 +81,17 @@ public enum ConsistencyCheck {
             previous = row.stored
         }
         if versions.count > 1, let last = versions.last, entity.updatedAt != last.createdAt {
-            problems.append(Inconsistency(
-                kind: "updatedAt", field: "updatedAt", version: nil, expected: .string(last.createdAt), actual: JSONValue(entity.updatedAt)))
+            problems.append(
+                Inconsistency(
+                    kind: "updatedAt", field: "updatedAt", version: nil, expected: .string(last.createdAt),
+                    actual: JSONValue(entity.updatedAt)))
         }
         let unresolved = versions.filter { $0.stored.version > (entity.resolvedThrough ?? 0) }.compactMap(\.stored.conflict).max()
         if entity.conflict != unresolved {
-            problems.append(Inconsistency(
-                kind: "conflict", field: "conflict", version: nil, expected: JSONValue(unresolved?.rawValue),
-                actual: JSONValue(entity.conflict?.rawValue)))
+            problems.append(
+                Inconsistency(
+                    kind: "conflict", field: "conflict", version: nil, expected: JSONValue(unresolved?.rawValue),
+                    actual: JSONValue(entity.conflict?.rawValue)))
         }
         return problems
     }
@@ -99,26 +105,30 @@ public enum ConsistencyCheck {
         received["label"] = nil
         let expectedData = (previous?.data ?? EntityProperties()).merging(received)
         for name in Set(expectedData.names + next.data.names).sorted() where expectedData[name] != next.data[name] {
-            problems.append(Inconsistency(
-                kind: "data", field: "data.\(name)", version: next.version, expected: JSONValue(expectedData[name]),
-                actual: JSONValue(next.data[name])))
+            problems.append(
+                Inconsistency(
+                    kind: "data", field: "data.\(name)", version: next.version, expected: JSONValue(expectedData[name]),
+                    actual: JSONValue(next.data[name])))
         }
         let expectedLabel = receivedLabel ?? previous?.label
         if let expectedLabel, expectedLabel != next.label {
-            problems.append(Inconsistency(
-                kind: "label", field: "label", version: next.version, expected: .string(expectedLabel), actual: .string(next.label)))
+            problems.append(
+                Inconsistency(
+                    kind: "label", field: "label", version: next.version, expected: .string(expectedLabel), actual: .string(next.label)))
         }
         if let previous, next.version != previous.version + 1 {
-            problems.append(Inconsistency(
-                kind: "versionNumbers", field: "version", version: next.version, expected: .int(Int64(previous.version + 1)),
-                actual: .int(Int64(next.version))))
+            problems.append(
+                Inconsistency(
+                    kind: "versionNumbers", field: "version", version: next.version, expected: .int(Int64(previous.version + 1)),
+                    actual: .int(Int64(next.version))))
         }
         let hard = !(next.conflictingProperties ?? []).isEmpty
         if (next.conflict == .hard) != hard {
-            problems.append(Inconsistency(
-                kind: "conflictingProperties", field: "conflict", version: next.version,
-                expected: hard ? "hard" : (next.conflict == .hard ? "soft" : JSONValue(next.conflict?.rawValue)),
-                actual: JSONValue(next.conflict?.rawValue)))
+            problems.append(
+                Inconsistency(
+                    kind: "conflictingProperties", field: "conflict", version: next.version,
+                    expected: hard ? "hard" : (next.conflict == .hard ? "soft" : JSONValue(next.conflict?.rawValue)),
+                    actual: JSONValue(next.conflict?.rawValue)))
         }
         return problems
     }
@@ -147,8 +157,9 @@ public enum ConsistencyCheck {
             differ("data", number, .object(expected.data.json), .object(actual.data.json))
             differ("dataReceived", number, .object(expected.dataReceived.json), .object(actual.dataReceived.json))
             differ("conflict", number, JSONValue(expected.conflict?.rawValue), JSONValue(actual.conflict?.rawValue))
-            differ("conflictingProperties", number, JSONValue(expected.conflictingProperties.map { $0.joined(separator: ",") }),
-                   JSONValue(actual.conflictingProperties.map { $0.joined(separator: ",") }))
+            differ(
+                "conflictingProperties", number, JSONValue(expected.conflictingProperties.map { $0.joined(separator: ",") }),
+                JSONValue(actual.conflictingProperties.map { $0.joined(separator: ",") }))
             differ("appliedAs", number, .string(expected.appliedAs.rawValue), .string(actual.appliedAs.rawValue))
             differ("forced", number, .bool(expected.forced), .bool(actual.forced))
         }

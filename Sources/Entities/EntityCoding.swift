@@ -46,7 +46,8 @@ extension ChangeOrigin {
         } else {
             source = .api
         }
-        self.init(source: source, actorId: json["actorId"]?.intValue, userAgent: json["userAgent"]?.stringValue,
-                  receivedAt: receivedAt, event: event)
+        self.init(
+            source: source, actorId: json["actorId"]?.intValue, userAgent: json["userAgent"]?.stringValue,
+            receivedAt: receivedAt, event: event)
     }
 }

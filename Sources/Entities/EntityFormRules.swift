@@ -14,7 +14,8 @@ public enum EntityFormRules {
         }
         let needsRepeats = form.entityDeclarations.count > 1 || form.entityDeclarations.contains(where: \.isInRepeat)
         if needsRepeats, parsed < SpecVersion(2025, 1) {
-            return "Entities specification version [\(version)] is not compatible with entities from repeats or multiple entity lists.  Please use version 2025.1.0 or later."
+            return
+                "Entities specification version [\(version)] is not compatible with entities from repeats or multiple entity lists.  Please use version 2025.1.0 or later."
         }
         for declaration in form.entityDeclarations {
             let name = declaration.dataset.trimmingCharacters(in: .whitespaces)

@@ -23,7 +23,8 @@ public struct EntityProblem: Error, Sendable, Equatable {
     static func actionNotPermitted(_ action: String, permitted: [String]) -> EntityProblem {
         EntityProblem(
             code: 403.2,
-            message: "The submission attempts an entity \(action), but the form does not permit that action. The form permits the following actions: \(permitted.joined(separator: ", ")).",
+            message:
+                "The submission attempts an entity \(action), but the form does not permit that action. The form permits the following actions: \(permitted.joined(separator: ", ")).",
             details: ["action": .string(action), "permitted": .array(permitted.map(JSONValue.string))])
     }
 
@@ -43,7 +44,10 @@ public struct EntityProblem: Error, Sendable, Equatable {
     static func versionNotFound(_ version: String, uuid: String, dataset: String) -> EntityProblem {
         EntityProblem(
             code: 404.9, message: "Base version (\(version)) does not exist for entity UUID (\(uuid)) in dataset (\(dataset)).",
-            details: ["baseVersion": Int64(version).map(JSONValue.int) ?? .string(version), "entityUuid": .string(uuid), "datasetName": .string(dataset)])
+            details: [
+                "baseVersion": Int64(version).map(JSONValue.int) ?? .string(version), "entityUuid": .string(uuid),
+                "datasetName": .string(dataset),
+            ])
     }
 
     static func entityDeleted(_ uuid: String) -> EntityProblem {
@@ -67,7 +71,8 @@ public struct EntityProblem: Error, Sendable, Equatable {
     public static func staleVersion(current: Int, provided: String) -> EntityProblem {
         EntityProblem(
             code: 409.15,
-            message: "Current version of the Entity is '\(current)' and you provided '\(provided)'. Please correct the version number or pass '?force=true' in the URL to forcefully update the Entity.",
+            message:
+                "Current version of the Entity is '\(current)' and you provided '\(provided)'. Please correct the version number or pass '?force=true' in the URL to forcefully update the Entity.",
             details: ["current": .string(String(current)), "provided": .string(provided)])
     }
 
@@ -79,12 +84,13 @@ public struct EntityProblem: Error, Sendable, Equatable {
             message: "Failed to process \(total) entities in submission due to \(failures.count) errors: \(listed)",
             details: [
                 "count": .int(Int64(failures.count)), "total": .int(Int64(total)),
-                "errors": .array(failures.map {
-                    .object([
-                        "errorMessage": .string($0.problem.message), "index": .int(Int64($0.index)),
-                        "problem": .object(["problemCode": .double($0.problem.code), "problemDetails": .object($0.problem.details)]),
-                    ])
-                }),
+                "errors": .array(
+                    failures.map {
+                        .object([
+                            "errorMessage": .string($0.problem.message), "index": .int(Int64($0.index)),
+                            "problem": .object(["problemCode": .double($0.problem.code), "problemDetails": .object($0.problem.details)]),
+                        ])
+                    }),
             ])
     }
 }

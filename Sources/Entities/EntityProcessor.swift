@@ -52,9 +52,10 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         guard case .applied(let entity, let number) = outcome, let version = try workspace.version(number, of: entity) else {
             return outcome
         }
-        guard let next = try workspace.nextHeld(
-            entityUuid: entity.uuid, datasetId: entity.datasetId, branchId: version.branchId,
-            branchBaseVersion: (version.branchBaseVersion ?? 0) + 1),
+        guard
+            let next = try workspace.nextHeld(
+                entityUuid: entity.uuid, datasetId: entity.datasetId, branchId: version.branchId,
+                branchBaseVersion: (version.branchBaseVersion ?? 0) + 1),
             try workspace.take(next)
         else { return outcome }
         try workspace.record(.reprocessed(next, by: origin))

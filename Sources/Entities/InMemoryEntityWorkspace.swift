@@ -79,7 +79,9 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         return ref
     }
 
-    public func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
+    public func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws
+        -> EntityRef
+    {
         guard var stored = state.entities[entity.uuid] else { return entity }
         stored.versions.append(version)
         stored.origins.append(origin)

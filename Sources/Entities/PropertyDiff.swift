@@ -25,11 +25,12 @@ public struct PropertyDiff: Sendable, Equatable {
 
     /// `{"height": {"old": "10", "new": "11"}}`; `old` is left out where the other side had no value.
     public var json: JSONObject {
-        JSONObject(changes.map { change in
-            var pair: JSONObject = [:]
-            if let old = change.old { pair["old"] = .string(old) }
-            pair["new"] = .string(change.new)
-            return (change.name, .object(pair))
-        })
+        JSONObject(
+            changes.map { change in
+                var pair: JSONObject = [:]
+                if let old = change.old { pair["old"] = .string(old) }
+                pair["new"] = .string(change.new)
+                return (change.name, .object(pair))
+            })
     }
 }

@@ -32,7 +32,8 @@ public enum VersionHistory {
             if version.version > 1, let base = version.baseVersion {
                 let outsideBranch = version.branchId.map { walks[$0]!.lastContiguousWithTrunk < base } ?? false
                 let isConflict = version.version != base + 1 || outsideBranch || version.appliedAs == .createAsUpdate
-                reviewed.baseDiff = PropertyDiff(received: version.dataReceived, against: authorView(of: version, in: versions, byNumber: byNumber))
+                reviewed.baseDiff = PropertyDiff(
+                    received: version.dataReceived, against: authorView(of: version, in: versions, byNumber: byNumber))
                 if let previous = byNumber[version.version - 1] {
                     reviewed.serverDiff = PropertyDiff(received: version.dataReceived, against: previous.dataWithLabel)
                 }
@@ -79,7 +80,8 @@ public enum VersionHistory {
             view = EntityProperties()
         }
         guard let position = version.branchBaseVersion else { return view }
-        let earlier = versions
+        let earlier =
+            versions
             .filter { $0.branchId == branch && ($0.appliedAs == .update || $0.appliedAs == .updateAsCreate) }
             .filter { ($0.branchBaseVersion ?? 0) < position }
             .sorted { ($0.branchBaseVersion ?? 0) < ($1.branchBaseVersion ?? 0) }

@@ -18,7 +18,9 @@ struct Access: Sendable {
     /// Central's tokens are 64 characters of `[A-Za-z0-9!$]`; anything else is refused without a lookup.
     static func isWellFormedToken(_ token: String) -> Bool {
         token.utf8.count == 64
-            && token.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "!" || $0 == "$" }
+            && token.unicodeScalars.allSatisfy {
+                ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "!" || $0 == "$"
+            }
     }
 
     /// The caller, or 401.2 when the request carries no valid credentials.

@@ -8,14 +8,16 @@ extension Gateway {
         router.get("/v1/backlog") { request, context in
             try access.requireAdmin(try await access.actor(request, context))
             let items = try await store.backlog()
-            return JSONResponse.make(.array(items.map { item in
-                .object([
-                    "submissionId": JSONValue(item.submissionId), "instanceId": JSONValue(item.instanceId),
-                    "projectId": JSONValue(item.projectId), "xmlFormId": JSONValue(item.xmlFormId),
-                    "entityUuid": .string(item.entityUuid), "branchId": JSONValue(item.branchId),
-                    "branchBaseVersion": .int(Int64(item.branchBaseVersion)), "heldAt": .string(item.heldAt),
-                ])
-            }))
+            return JSONResponse.make(
+                .array(
+                    items.map { item in
+                        .object([
+                            "submissionId": JSONValue(item.submissionId), "instanceId": JSONValue(item.instanceId),
+                            "projectId": JSONValue(item.projectId), "xmlFormId": JSONValue(item.xmlFormId),
+                            "entityUuid": .string(item.entityUuid), "branchId": JSONValue(item.branchId),
+                            "branchBaseVersion": .int(Int64(item.branchBaseVersion)), "heldAt": .string(item.heldAt),
+                        ])
+                    }))
         }
 
         router.post("/v1/backlog/process") { request, context in

@@ -19,7 +19,8 @@ extension Gateway {
             let body = try await request.jsonObjectBody()
             guard let uuids = body["uuids"]?.arrayValue?.compactMap(\.stringValue) else { throw Problem.missingParameter("uuids") }
             guard uuids.count <= 100 else {
-                throw Problem.unexpectedValue(field: "uuids", value: String(uuids.count), reason: "at most 100 entities are checked at once.")
+                throw Problem.unexpectedValue(
+                    field: "uuids", value: String(uuids.count), reason: "at most 100 entities are checked at once.")
             }
             var results: [JSONValue] = []
             for uuid in uuids {
@@ -40,15 +41,16 @@ extension Gateway {
                 throw Problem(code: 404.1, message: "This entity has no recorded inputs to replay.")
             }
             func versions(_ list: [StoredVersion]) -> JSONValue {
-                .array(list.map { version in
-                    .object([
-                        "version": .int(Int64(version.version)), "baseVersion": JSONValue(version.baseVersion),
-                        "branchId": JSONValue(version.branchId), "trunkVersion": JSONValue(version.trunkVersion),
-                        "branchBaseVersion": JSONValue(version.branchBaseVersion), "label": .string(version.label),
-                        "data": .object(version.data.json), "conflict": JSONValue(version.conflict?.rawValue),
-                        "appliedAs": .string(version.appliedAs.rawValue), "forced": .bool(version.forced),
-                    ])
-                })
+                .array(
+                    list.map { version in
+                        .object([
+                            "version": .int(Int64(version.version)), "baseVersion": JSONValue(version.baseVersion),
+                            "branchId": JSONValue(version.branchId), "trunkVersion": JSONValue(version.trunkVersion),
+                            "branchBaseVersion": JSONValue(version.branchBaseVersion), "label": .string(version.label),
+                            "data": .object(version.data.json), "conflict": JSONValue(version.conflict?.rawValue),
+                            "appliedAs": .string(version.appliedAs.rawValue), "forced": .bool(version.forced),
+                        ])
+                    })
             }
             return JSONResponse.make([
                 "stored": versions(outcome.stored), "replayed": versions(outcome.replayed.versions),

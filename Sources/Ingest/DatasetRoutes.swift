@@ -57,7 +57,8 @@ extension Gateway {
             if !required && convert == nil {
                 let pending = try await store.pendingSubmissionCount(datasetId: detail.dataset.id)
                 if pending > 0 {
-                    throw Problem(code: 400.29, message: "There are \(pending) pending submissions", details: ["count": .int(Int64(pending))])
+                    throw Problem(
+                        code: 400.29, message: "There are \(pending) pending submissions", details: ["count": .int(Int64(pending))])
                 }
             }
             try await store.setApprovalRequired(
@@ -76,7 +77,8 @@ extension Gateway {
                 throw Problem.unexpectedValue(field: "name", value: name, reason: "This is not a valid property name.")
             }
             guard try await store.addDatasetProperty(datasetId: detail.dataset.id, name: name, actorId: actor.id) else {
-                throw Problem.uniquenessViolation(fields: ["name", "datasetId"], values: [name, String(detail.dataset.id)], table: "ds_properties")
+                throw Problem.uniquenessViolation(
+                    fields: ["name", "datasetId"], values: [name, String(detail.dataset.id)], table: "ds_properties")
             }
             return JSONResponse.success
         }

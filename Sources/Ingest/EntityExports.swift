@@ -7,14 +7,17 @@ import Store
 enum EntityExports {
     static func csv(store: GatewayStore, detail: DatasetDetail) async throws -> Data {
         let names = detail.properties.map(\.name)
-        var lines = [(["__id", "label"] + names + ["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"])
-            .map(CSV.field).joined(separator: ",")]
+        var lines = [
+            (["__id", "label"] + names + ["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"])
+                .map(CSV.field).joined(separator: ",")
+        ]
         for entity in try await store.entities(datasetId: detail.dataset.id).reversed() {
             let stored = entity.current.stored
-            let row = [entity.uuid, stored.label] + names.map { stored.data[$0] ?? "" } + [
-                entity.createdAt, entity.creatorId.map(String.init) ?? "", entity.creatorName ?? "",
-                String(stored.version - 1), entity.updatedAt ?? "", String(stored.version),
-            ]
+            let row =
+                [entity.uuid, stored.label] + names.map { stored.data[$0] ?? "" } + [
+                    entity.createdAt, entity.creatorId.map(String.init) ?? "", entity.creatorName ?? "",
+                    String(stored.version - 1), entity.updatedAt ?? "", String(stored.version),
+                ]
             lines.append(row.map(CSV.field).joined(separator: ","))
         }
         return Data((lines.joined(separator: "\n") + "\n").utf8)
@@ -35,8 +38,9 @@ enum EntityExports {
     static func odata(store: GatewayStore, detail: DatasetDetail, request: Request, base: String) async throws -> Response {
         let supported: Set<String> = ["$top", "$skip", "$count", "$filter", "$select", "$format", "$orderby"]
         for (key, _) in request.queryItems where key.hasPrefix("$") && !supported.contains(key) {
-            throw Problem(code: 501.1, message: "The requested feature \(key) is not supported by this server.",
-                          details: ["feature": .string(key)])
+            throw Problem(
+                code: 501.1, message: "The requested feature \(key) is not supported by this server.",
+                details: ["feature": .string(key)])
         }
         func integer(_ name: String) throws -> Int? {
             guard let text = request.query(name) else { return nil }
@@ -71,7 +75,8 @@ enum EntityExports {
             "value": .array(rows),
         ]
         if request.query("$count")?.lowercased() == "true" {
-            body["@odata.count"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: conflictOnly ?? false)))
+            body["@odata.count"] = .int(
+                Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: conflictOnly ?? false)))
         }
         var response = JSONResponse.make(.object(body))
         response.headers[.init("OData-Version")!] = "4.0"
@@ -85,7 +90,8 @@ enum EntityExports {
         if words.count == 3, words[0] == "__system/conflict", words[2] == "null" {
             if words[1] == "ne" { return true }
         }
-        throw Problem(code: 501.4, message: "The given OData filter expression uses features not supported by this server: \(filter).",
-                      details: ["feature": .string(filter)])
+        throw Problem(
+            code: 501.4, message: "The given OData filter expression uses features not supported by this server: \(filter).",
+            details: ["feature": .string(filter)])
     }
 }

@@ -9,7 +9,8 @@ enum EntityRepresentation {
         var object: JSONObject = [
             "label": .string(stored.label), "current": .bool(record.current), "creatorId": JSONValue(record.creatorId),
             "userAgent": .string(record.userAgent), "version": .int(Int64(stored.version)),
-            "baseVersion": JSONValue(stored.baseVersion), "conflictingProperties": stored.conflictingProperties.map {
+            "baseVersion": JSONValue(stored.baseVersion),
+            "conflictingProperties": stored.conflictingProperties.map {
                 .array($0.map(JSONValue.string))
             } ?? .null,
             "createdAt": .string(record.createdAt), "branchId": JSONValue(stored.branchId),
@@ -49,16 +50,18 @@ enum EntityRepresentation {
 
     /// Central's `/diffs`: for each version after the first, what changed against the one before.
     static func diffs(_ versions: [EntityVersionRecord]) -> JSONValue {
-        .array(zip(versions, versions.dropFirst()).map { previous, current in
-            let diff = PropertyDiff(received: current.stored.dataWithLabel, against: previous.stored.dataWithLabel)
-            return .array(diff.changes.map { change in
-                var item: JSONObject = [:]
-                if let old = change.old { item["old"] = .string(old) }
-                item["new"] = .string(change.new)
-                item["propertyName"] = .string(change.name)
-                return .object(item)
+        .array(
+            zip(versions, versions.dropFirst()).map { previous, current in
+                let diff = PropertyDiff(received: current.stored.dataWithLabel, against: previous.stored.dataWithLabel)
+                return .array(
+                    diff.changes.map { change in
+                        var item: JSONObject = [:]
+                        if let old = change.old { item["old"] = .string(old) }
+                        item["new"] = .string(change.new)
+                        item["propertyName"] = .string(change.name)
+                        return .object(item)
+                    })
             })
-        })
     }
 
     static func source(_ source: VersionSource) -> JSONObject {

@@ -11,7 +11,8 @@ enum EntityRequests {
         let unexpected = body.keys.filter { !allowed.contains($0) }
         if !unexpected.isEmpty {
             throw Problem(
-                code: 400.31, message: "Expected parameters: (\(allowed.joined(separator: ", "))). Got (\(body.keys.joined(separator: ", "))).",
+                code: 400.31,
+                message: "Expected parameters: (\(allowed.joined(separator: ", "))). Got (\(body.keys.joined(separator: ", "))).",
                 details: ["expected": .array(allowed.map(JSONValue.string)), "actual": .array(body.keys.map(JSONValue.string))])
         }
         var label: String?

@@ -18,7 +18,8 @@ extension Gateway {
             let body = try await request.jsonObjectBody(limit: 100 * 1024 * 1024)
             if let list = body["entities"] {
                 guard let items = list.arrayValue, !items.isEmpty else {
-                    throw Problem(code: 400.31, message: "Expected parameters: (entities, source). Got (\(body.keys.joined(separator: ", "))).")
+                    throw Problem(
+                        code: 400.31, message: "Expected parameters: (entities, source). Got (\(body.keys.joined(separator: ", "))).")
                 }
                 guard body["source"]?["name"]?.stringValue != nil else { throw Problem.missingParameter("source.name") }
                 let changes = try items.map { item -> EntityChange in
@@ -44,9 +45,12 @@ extension Gateway {
             let (versions, resolvedThrough) = try await store.entityHistory(entityId: entity.id)
             let reviewed = VersionHistory.review(versions.map(\.stored), resolvedThrough: resolvedThrough)
             let onlyRelevant = request.flag("relevantToConflict")
-            return JSONResponse.make(.array(zip(versions, reviewed).compactMap { record, review in
-                onlyRelevant && !review.relevantToConflict ? nil : .object(EntityRepresentation.reviewedVersion(record, review: review))
-            }))
+            return JSONResponse.make(
+                .array(
+                    zip(versions, reviewed).compactMap { record, review in
+                        onlyRelevant && !review.relevantToConflict
+                            ? nil : .object(EntityRepresentation.reviewedVersion(record, review: review))
+                    }))
         }
 
         router.get(RouterPath("\(entities)/:uuid/diffs")) { request, context in
@@ -76,7 +80,8 @@ extension Gateway {
             }
             let body = try Request.jsonObject(raw, allowEmpty: resolving)
             if !body.isEmpty || !resolving {
-                let change = try EntityRequests.change(from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
+                let change = try EntityRequests.change(
+                    from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
                 let requirement = request.flag("force") ? nil : (uuid: entity.uuid, version: current, provided: provided ?? "")
                 try await applyOverAPI([change], detail: detail, actor: actor, request: request, requireVersion: requirement)
             }
@@ -117,7 +122,9 @@ extension Gateway {
     }
 
     /// The live entity named in the URL.
-    func entity(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, DatasetDetail, EntityRecord) {
+    func entity(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (
+        Actor, DatasetDetail, EntityRecord
+    ) {
         let (actor, detail) = try await dataset(request, context, capability)
         let uuid = try context.parameters.decoded("uuid").lowercased()
         guard let entity = try await store.entity(datasetId: detail.dataset.id, uuid: uuid) else { throw Problem.notFound }

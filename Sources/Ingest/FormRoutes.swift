@@ -105,8 +105,10 @@ extension Gateway {
             guard let draft = form.draft else { throw Problem.notFound }
             let name = try context.parameters.decoded("name")
             let bytes = try await request.collectBody(limit: configuration.bodyLimit)
-            guard try await store.uploadFormAttachment(
-                defId: draft.id, formId: form.id, name: name, contentType: request.headers[.contentType], blob: bytes, actorId: actor.id)
+            guard
+                try await store.uploadFormAttachment(
+                    defId: draft.id, formId: form.id, name: name, contentType: request.headers[.contentType], blob: bytes, actorId: actor.id
+                )
             else { throw Problem.notFound }
             let attachment = try await store.formAttachments(defId: draft.id).first { $0.name == name }
             return JSONResponse.make(.object(Representation.formAttachment(attachment!)))

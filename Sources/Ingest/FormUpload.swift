@@ -12,10 +12,13 @@ enum FormUpload {
         if excelTypes.contains(where: contentType.hasPrefix) {
             throw Problem(
                 code: 501.3,
-                message: "This server has not been configured to allow XLSForm conversion. Please upload an XForms XML file (try XLSForm Online) or contact your server administrator.")
+                message:
+                    "This server has not been configured to allow XLSForm conversion. Please upload an XForms XML file (try XLSForm Online) or contact your server administrator."
+            )
         }
         if contentType.hasPrefix("application/json") || contentType.hasPrefix("multipart/") {
-            throw Problem.unexpectedValue(field: "Content-Type", value: contentType, reason: "an XForm is uploaded as XML (application/xml).")
+            throw Problem.unexpectedValue(
+                field: "Content-Type", value: contentType, reason: "an XForm is uploaded as XML (application/xml).")
         }
         let definition: XFormDefinition
         do {

@@ -30,8 +30,11 @@ public final class GatewayMetrics: Sendable {
     }
 
     func requestFinished(method: String, status: Int, seconds: Double) {
-        Timer(label: "ingest_request_duration_seconds", dimensions: [("method", method), ("status", String(status / 100) + "xx")], factory: factory)
-            .recordNanoseconds(Int64(seconds * 1e9))
+        Timer(
+            label: "ingest_request_duration_seconds", dimensions: [("method", method), ("status", String(status / 100) + "xx")],
+            factory: factory
+        )
+        .recordNanoseconds(Int64(seconds * 1e9))
     }
 
     /// What the store reports: entity work after it survived its savepoints, and each commit.

@@ -14,7 +14,9 @@ extension Gateway {
                 let actor = try await access.actor(request, context)
                 let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readForms, for: actor)
                 let base = baseURL(request) + projectPath(request)
-                var forms = try await store.forms(projectId: project.id).filter { $0.current != nil && $0.state != "closed" && $0.state != "closing" }
+                var forms = try await store.forms(projectId: project.id).filter {
+                    $0.current != nil && $0.state != "closed" && $0.state != "closing"
+                }
                 if let only = request.query("formID") { forms = forms.filter { $0.xmlFormId == only } }
                 var items: [String] = []
                 for form in forms {
@@ -34,7 +36,8 @@ extension Gateway {
                     item += "    </xform>\n"
                     items.append(item)
                 }
-                return OpenRosa.xml("""
+                return OpenRosa.xml(
+                    """
                     <?xml version="1.0" encoding="UTF-8"?>
                     <xforms xmlns="http://openrosa.org/xforms/xformsList">
                     \(items.joined())</xforms>
@@ -66,7 +69,8 @@ extension Gateway {
 
                         """
                 }
-                return OpenRosa.xml("""
+                return OpenRosa.xml(
+                    """
                     <?xml version="1.0" encoding="UTF-8"?>
                     <manifest xmlns="http://openrosa.org/xforms/xformsManifest">
                     \(files)</manifest>

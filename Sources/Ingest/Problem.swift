@@ -82,7 +82,9 @@ extension Problem {
 
     static let xmlConflict = Problem(
         code: 409.1,
-        message: "A submission already exists with this ID, but with different XML. Resubmissions to attach additional multimedia must resubmit an identical xml_submission_file.")
+        message:
+            "A submission already exists with this ID, but with different XML. Resubmissions to attach additional multimedia must resubmit an identical xml_submission_file."
+    )
     static let notAcceptingSubmissions = Problem(
         code: 409.2,
         message: "This form is not currently accepting submissions. Please talk to your program staff if this is unexpected.")
@@ -96,14 +98,16 @@ extension Problem {
     static func versionUniquenessViolation(xmlFormId: String, version: String) -> Problem {
         Problem(
             code: 409.6,
-            message: "You tried to publish the form '\(xmlFormId)' with version '\(version)', but a published form has already existed in this project with those identifiers.",
+            message:
+                "You tried to publish the form '\(xmlFormId)' with version '\(version)', but a published form has already existed in this project with those identifiers.",
             details: ["xmlFormId": .string(xmlFormId), "version": .string(version)])
     }
 
     static func deprecatingOldSubmission(_ deprecatedId: String) -> Problem {
         Problem(
             code: 409.9,
-            message: "You tried to update a submission, but the copy you were editing (\(deprecatedId)) is now out of date. Please get the new version that has been submitted, and make your edits again.",
+            message:
+                "You tried to update a submission, but the copy you were editing (\(deprecatedId)) is now out of date. Please get the new version that has been submitted, and make your edits again.",
             details: ["deprecatedId": .string(deprecatedId)])
     }
 
@@ -116,7 +120,9 @@ extension Problem {
 
     static let expectedDeprecation = Problem(
         code: 400.19,
-        message: "This PUT endpoint expects a deprecatedID metadata tag pointing at the current version instanceID. I cannot find that tag in your request.")
+        message:
+            "This PUT endpoint expects a deprecatedID metadata tag pointing at the current version instanceID. I cannot find that tag in your request."
+    )
 
     static func missingMultipartField(_ field: String) -> Problem {
         Problem(code: 400.7, message: "Required multipart POST field \(field) missing.", details: ["field": .string(field)])

@@ -136,7 +136,8 @@ enum Representation {
                 .object([
                     "name": .string(property.name), "publishedAt": JSONValue(property.publishedAt),
                     "odataName": .string(odataName(property.name)),
-                    "forms": .array(property.forms.map { .object(["xmlFormId": .string($0.xmlFormId), "name": .string($0.name ?? $0.xmlFormId)]) }),
+                    "forms": .array(
+                        property.forms.map { .object(["xmlFormId": .string($0.xmlFormId), "name": .string($0.name ?? $0.xmlFormId)]) }),
                 ])
             })
         return object

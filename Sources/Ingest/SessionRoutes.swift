@@ -11,7 +11,8 @@ extension Gateway {
             let password = body["password"]?.stringValue ?? ""
             guard !email.isEmpty, !password.isEmpty else {
                 throw Problem.missingParameters(
-                    expected: ["email", "password"], got: ["email": JSONValue(body["email"]?.stringValue), "password": password.isEmpty ? .null : "[redacted]"])
+                    expected: ["email", "password"],
+                    got: ["email": JSONValue(body["email"]?.stringValue), "password": password.isEmpty ? .null : "[redacted]"])
             }
             let actor = try await access.verifyPassword(email: email, password: password)
             let session = try await store.createSession(actorId: actor.id, token: Tokens.random(), lifetime: configuration.sessionLifetime)
@@ -47,9 +48,14 @@ extension Gateway {
 
         router.get("/v1/roles") { request, context in
             _ = try await access.actor(request, context)
-            return JSONResponse.make(.array(Access.roles.map {
-                .object(["id": .int(Int64($0.id)), "name": .string($0.name), "system": .string($0.system), "createdAt": .null, "updatedAt": .null, "verbs": []])
-            }))
+            return JSONResponse.make(
+                .array(
+                    Access.roles.map {
+                        .object([
+                            "id": .int(Int64($0.id)), "name": .string($0.name), "system": .string($0.system), "createdAt": .null,
+                            "updatedAt": .null, "verbs": [],
+                        ])
+                    }))
         }
     }
 }

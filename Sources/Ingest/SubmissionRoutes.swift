@@ -29,7 +29,8 @@ extension Gateway {
             let list = try await store.submissions(formId: form.id)
             var rendered: [JSONValue] = []
             for submission in list {
-                let submitter = request.wantsExtendedMetadata ? try await submission.submitterId.asyncFlatMap { try await store.actor(id: $0) } : nil
+                let submitter =
+                    request.wantsExtendedMetadata ? try await submission.submitterId.asyncFlatMap { try await store.actor(id: $0) } : nil
                 rendered.append(.object(Representation.submission(submission, submitter: submitter)))
             }
             return JSONResponse.make(.array(rendered))
@@ -42,7 +43,8 @@ extension Gateway {
 
         router.get(RouterPath("\(submissions)/:instanceId")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions)
-            let submitter = request.wantsExtendedMetadata ? try await submission.submitterId.asyncFlatMap { try await store.actor(id: $0) } : nil
+            let submitter =
+                request.wantsExtendedMetadata ? try await submission.submitterId.asyncFlatMap { try await store.actor(id: $0) } : nil
             return JSONResponse.make(.object(Representation.submission(submission, submitter: submitter)))
         }
 
@@ -133,8 +135,9 @@ extension Gateway {
         async throws -> (Actor, SubmissionRecord)
     {
         let (actor, form) = try await self.form(request, context, capability)
-        guard let submission = try await store.submission(
-            formId: form.id, instanceId: context.parameters.decoded("instanceId"), withXML: withXML)
+        guard
+            let submission = try await store.submission(
+                formId: form.id, instanceId: context.parameters.decoded("instanceId"), withXML: withXML)
         else {
             throw Problem.notFound
         }
@@ -147,7 +150,8 @@ extension Gateway {
         if contentType.hasPrefix("application/json") || contentType.hasPrefix("multipart/")
             || contentType.hasPrefix("application/x-www-form-urlencoded")
         {
-            throw Problem.unexpectedValue(field: "Content-Type", value: contentType, reason: "a submission is sent as XML (application/xml).")
+            throw Problem.unexpectedValue(
+                field: "Content-Type", value: contentType, reason: "a submission is sent as XML (application/xml).")
         }
         return try await request.collectBody(limit: configuration.bodyLimit)
     }

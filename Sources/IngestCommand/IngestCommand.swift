@@ -45,7 +45,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on. Env: INGEST_PORT. Default: 8383.")
     var port: Int?
 
-    @Option(help: "Seconds an out-of-order offline update is held before it is force-applied. Env: INGEST_BACKLOG_HOLD_SECONDS. Default: 432000 (5 days).")
+    @Option(
+        help:
+            "Seconds an out-of-order offline update is held before it is force-applied. Env: INGEST_BACKLOG_HOLD_SECONDS. Default: 432000 (5 days)."
+    )
     var backlogHoldSeconds: Int?
 
     @Option(help: "Seconds between looks for held updates to force. Env: INGEST_BACKLOG_SWEEP_SECONDS. Default: 3600.")
@@ -54,7 +57,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes. Env: INGEST_BODY_LIMIT. Default: 100000000.")
     var bodyLimit: Int?
 
-    @Option(help: "Seconds between full consistency passes over every entity; 0 turns them off. Env: INGEST_CONSISTENCY_SWEEP_SECONDS. Default: 0.")
+    @Option(
+        help:
+            "Seconds between full consistency passes over every entity; 0 turns them off. Env: INGEST_CONSISTENCY_SWEEP_SECONDS. Default: 0."
+    )
     var consistencySweepSeconds: Int?
 
     func run() async throws {

@@ -51,8 +51,10 @@ extension GatewayStore {
             let now = Timestamp.now()
             try db.run("INSERT INTO actors (type, display_name, created_at) VALUES ('user', ?, ?)", [displayName ?? email, now])
             let id = db.lastInsertedRowID
-            try db.run("INSERT INTO users (actor_id, email, password_hash, is_admin) VALUES (?, ?, ?, ?)", [id, email, passwordHash, isAdmin])
-            try Audit.log(db, actorId: nil, action: "user.create", acteeType: "actor", acteeId: id, details: ["data": ["email": .string(email)]])
+            try db.run(
+                "INSERT INTO users (actor_id, email, password_hash, is_admin) VALUES (?, ?, ?, ?)", [id, email, passwordHash, isAdmin])
+            try Audit.log(
+                db, actorId: nil, action: "user.create", acteeType: "actor", acteeId: id, details: ["data": ["email": .string(email)]])
             return try Actor.fetch(db, id: id)!
         }
     }
@@ -60,7 +62,11 @@ extension GatewayStore {
     /// The stored bcrypt hash and the user it belongs to, for a login attempt.
     public func userCredentials(email: String) async throws -> (actor: Actor, passwordHash: String)? {
         try await read { db in
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Actor.columns), u.password_hash \(Actor.joins) WHERE u.email = ? AND a.deleted_at IS NULL"), arguments: [email])
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: "SELECT \(Actor.columns), u.password_hash \(Actor.joins) WHERE u.email = ? AND a.deleted_at IS NULL"),
+                    arguments: [email])
             else { return nil }
             return (Actor(row: row), row["password_hash"])
         }
@@ -72,7 +78,9 @@ extension GatewayStore {
             let record = SessionRecord(
                 token: token, actorId: actorId, createdAt: Timestamp.string(now),
                 expiresAt: Timestamp.string(now.addingTimeInterval(lifetime)))
-            try db.run("INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, ?, ?, ?)", [record.token, actorId, record.createdAt, record.expiresAt])
+            try db.run(
+                "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                [record.token, actorId, record.createdAt, record.expiresAt])
             return record
         }
     }
@@ -80,11 +88,14 @@ extension GatewayStore {
     /// The actor behind a live bearer token.
     public func actor(forSessionToken token: String) async throws -> (Actor, SessionRecord)? {
         try await read { db in
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                    SELECT \(Actor.columns), s.token, s.created_at AS s_created, s.expires_at
-                    \(Actor.joins) JOIN sessions s ON s.actor_id = a.id
-                    WHERE s.token = ? AND s.expires_at > ? AND a.deleted_at IS NULL
-                    """), arguments: [token, Timestamp.now()])
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT \(Actor.columns), s.token, s.created_at AS s_created, s.expires_at
+                            \(Actor.joins) JOIN sessions s ON s.actor_id = a.id
+                            WHERE s.token = ? AND s.expires_at > ? AND a.deleted_at IS NULL
+                            """), arguments: [token, Timestamp.now()])
             else { return nil }
             let session = SessionRecord(token: row["token"], actorId: row["id"], createdAt: row["s_created"], expiresAt: row["expires_at"])
             return (Actor(row: row), session)
@@ -94,7 +105,9 @@ extension GatewayStore {
     /// The app user behind a `/v1/key/{token}` path.
     public func actor(forAppUserToken token: String) async throws -> Actor? {
         try await read { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Actor.columns) \(Actor.joins) WHERE au.token = ? AND a.deleted_at IS NULL"), arguments: [token]
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT \(Actor.columns) \(Actor.joins) WHERE au.token = ? AND a.deleted_at IS NULL"),
+                arguments: [token]
             ).map(Actor.init(row:))
         }
     }
@@ -112,7 +125,8 @@ extension GatewayStore {
             let now = Timestamp.now()
             try db.run("INSERT INTO actors (type, display_name, created_at) VALUES ('field_key', ?, ?)", [displayName, now])
             let id = db.lastInsertedRowID
-            try db.run("INSERT INTO app_users (actor_id, project_id, token, created_by) VALUES (?, ?, ?, ?)", [id, projectId, token, createdBy])
+            try db.run(
+                "INSERT INTO app_users (actor_id, project_id, token, created_by) VALUES (?, ?, ?, ?)", [id, projectId, token, createdBy])
             try Audit.log(db, actorId: createdBy, action: "field_key.create", acteeType: "actor", acteeId: id, details: [:])
             return AppUserRecord(id: id, projectId: projectId, displayName: displayName, token: token, createdAt: now, createdBy: createdBy)
         }
@@ -120,11 +134,13 @@ extension GatewayStore {
 
     public func appUsers(projectId: Int64) async throws -> [AppUserRecord] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT a.id, a.display_name, a.created_at, au.token, au.created_by FROM actors a
-                    JOIN app_users au ON au.actor_id = a.id
-                    WHERE au.project_id = ? AND a.deleted_at IS NULL ORDER BY a.id DESC
-                    """), arguments: [projectId]
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT a.id, a.display_name, a.created_at, au.token, au.created_by FROM actors a
+                        JOIN app_users au ON au.actor_id = a.id
+                        WHERE au.project_id = ? AND a.deleted_at IS NULL ORDER BY a.id DESC
+                        """), arguments: [projectId]
             ).map {
                 AppUserRecord(
                     id: $0["id"], projectId: projectId, displayName: $0["display_name"], token: $0["token"],
@@ -136,15 +152,19 @@ extension GatewayStore {
     /// Project roles of a web user (`manager`, `viewer`, `formfill`).
     public func roles(actorId: Int64, projectId: Int64) async throws -> Set<String> {
         try await read { db in
-            Set(try String.fetchAll(try db.cachedStatement(sql: "SELECT role FROM assignments WHERE actor_id = ? AND project_id = ?"), arguments: [actorId, projectId]))
+            Set(
+                try String.fetchAll(
+                    try db.cachedStatement(sql: "SELECT role FROM assignments WHERE actor_id = ? AND project_id = ?"),
+                    arguments: [actorId, projectId]))
         }
     }
 
     public func assign(role: String, actorId: Int64, projectId: Int64, by: Int64) async throws {
         try await write { db in
             try db.run("INSERT OR IGNORE INTO assignments (actor_id, project_id, role) VALUES (?, ?, ?)", [actorId, projectId, role])
-            try Audit.log(db, actorId: by, action: "user.assignment.create", acteeType: "project", acteeId: projectId,
-                          details: ["roleId": .string(role), "grantedActorId": .int(actorId)])
+            try Audit.log(
+                db, actorId: by, action: "user.assignment.create", acteeType: "project", acteeId: projectId,
+                details: ["roleId": .string(role), "grantedActorId": .int(actorId)])
         }
     }
 

@@ -20,10 +20,12 @@ enum Audit {
         submissionId: Int64? = nil, entityId: Int64? = nil
     ) throws {
         let submission = submissionId ?? (acteeType == "submission" ? acteeId : nil)
-        try db.run("""
-                INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+        try db.run(
+            """
+            INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now(), submission,
                 entityId ?? (acteeType == "entity" ? acteeId : nil),
             ])
@@ -43,18 +45,24 @@ extension GatewayStore {
     public func audits(action: String?, limit: Int = 1000) async throws -> [AuditRecord] {
         try await read { db in
             if let action {
-                return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?"), arguments: [action, limit]
+                return try Row.fetchAll(
+                    try db.cachedStatement(sql: "SELECT * FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?"),
+                    arguments: [action, limit]
                 ).map(Audit.record)
             }
-            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?"), arguments: [limit])
-                .map(Audit.record)
+            return try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT * FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?"), arguments: [limit]
+            )
+            .map(Audit.record)
         }
     }
 
     /// Every audit that names the submission, its entity work included, newest first.
     public func audits(submissionId: Int64) async throws -> [AuditRecord] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC"), arguments: [submissionId]
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT * FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC"),
+                arguments: [submissionId]
             ).map(Audit.record)
         }
     }
@@ -62,7 +70,9 @@ extension GatewayStore {
     /// Every audit that names the entity, newest first.
     public func audits(entityId: Int64) async throws -> [AuditRecord] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC"), arguments: [entityId]
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT * FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC"),
+                arguments: [entityId]
             ).map(Audit.record)
         }
     }

@@ -18,11 +18,13 @@ extension GatewayStore {
     /// Everything held, oldest first.
     public func backlog() async throws -> [BacklogItem] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT b.*, s.instance_id, f.project_id, f.xml_form_id FROM entity_backlog b
-                    LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
-                    ORDER BY b.held_at, b.id
-                    """)
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT b.*, s.instance_id, f.project_id, f.xml_form_id FROM entity_backlog b
+                        LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
+                        ORDER BY b.held_at, b.id
+                        """)
             ).map {
                 BacklogItem(
                     submissionId: $0["submission_id"], instanceId: $0["instance_id"], projectId: $0["project_id"],
@@ -38,11 +40,13 @@ extension GatewayStore {
     public func processBacklog(heldBefore: Date?, actorId: Int64?) async throws -> Int {
         try await write { db in
             let cutoff = heldBefore.map(Timestamp.string) ?? "9999"
-            let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT b.*, f.project_id, s.deleted_at AS submission_deleted, f.deleted_at AS form_deleted
-                    FROM entity_backlog b LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
-                    WHERE b.held_at < ? ORDER BY b.branch_id, b.branch_base_version, b.id
-                    """), arguments: [cutoff])
+            let rows = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT b.*, f.project_id, s.deleted_at AS submission_deleted, f.deleted_at AS form_deleted
+                        FROM entity_backlog b LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
+                        WHERE b.held_at < ? ORDER BY b.branch_id, b.branch_base_version, b.id
+                        """), arguments: [cutoff])
             var processed = 0
             for row in rows {
                 guard let held = EntityRows.held(row) else { continue }
@@ -52,12 +56,14 @@ extension GatewayStore {
                 let projectId: Int64? = row["project_id"]
                 if submissionDeleted != nil || formDeleted != nil || projectId == nil {
                     try db.run("DELETE FROM entity_backlog WHERE id = ?", [row["id"] as Int64])
-                    try Audit.log(db, actorId: actorId, action: "submission.backlog.drop", acteeType: "submission",
-                                  acteeId: row["submission_id"], details: [
-                                      "entityUuid": .string(held.change.uuid), "branchId": JSONValue(held.branchId),
-                                      "branchBaseVersion": .int(Int64(held.branchBaseVersion)),
-                                      "reason": .string(submissionDeleted != nil ? "submission deleted" : "form deleted"),
-                                  ])
+                    try Audit.log(
+                        db, actorId: actorId, action: "submission.backlog.drop", acteeType: "submission",
+                        acteeId: row["submission_id"],
+                        details: [
+                            "entityUuid": .string(held.change.uuid), "branchId": JSONValue(held.branchId),
+                            "branchBaseVersion": .int(Int64(held.branchBaseVersion)),
+                            "reason": .string(submissionDeleted != nil ? "submission deleted" : "form deleted"),
+                        ])
                     continue
                 }
                 let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId!, observer: self.observer))

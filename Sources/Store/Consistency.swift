@@ -53,9 +53,11 @@ enum ConsistencyQueries {
     }
 
     static func load(_ db: Database, entityId: Int64) throws -> (row: Row, state: StoredEntityState, versions: [StoredVersionRow])? {
-        guard let row = try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"),
-            arguments: [entityId])
+        guard
+            let row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: "SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"),
+                arguments: [entityId])
         else { return nil }
         let versions = try Row.fetchAll(
             try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
@@ -88,17 +90,19 @@ enum ConsistencyQueries {
 
     static func check(_ db: Database, entityId: Int64) throws -> EntityConsistency? {
         guard let (row, _, versions) = try load(db, entityId: entityId) else { return nil }
-        return evaluate(row: row, versions: versions, inputs: try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"]))
+        return evaluate(
+            row: row, versions: versions, inputs: try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"]))
     }
 
     /// Checks a page of entities with three queries in all (entities, their versions, their inputs)
     /// rather than three per entity: the full pass reads every entity.
     static func checkPage(_ db: Database, after: Int64, projectId: Int64?, limit: Int) throws -> [EntityConsistency] {
         let rows = try Row.fetchAll(
-            try db.cachedStatement(sql: """
-                SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id
-                WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
-                """),
+            try db.cachedStatement(
+                sql: """
+                    SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id
+                    WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
+                    """),
             arguments: [after, projectId, projectId, limit])
         guard let first = rows.first, let last = rows.last else { return [] }
         let firstId: Int64 = first["id"], lastId: Int64 = last["id"]
@@ -110,15 +114,20 @@ enum ConsistencyQueries {
             versions[row["entity_id"], default: []].append(versionRow(row))
         }
         var inputs: [String: [EntityInput]] = [:]
-        for (datasetId, uuids) in Dictionary(grouping: rows, by: { $0["dataset_id"] as Int64 }).mapValues({ $0.map { $0["uuid"] as String } }) {
+        for (datasetId, uuids) in Dictionary(grouping: rows, by: { $0["dataset_id"] as Int64 }).mapValues({
+            $0.map { $0["uuid"] as String }
+        }) {
             for chunk in stride(from: 0, to: uuids.count, by: 500).map({ Array(uuids[$0..<min($0 + 500, uuids.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let found = try Row.fetchAll(
                     db,
-                    sql: "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
+                    sql:
+                        "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
                     arguments: StatementArguments([datasetId] + chunk))
                 for row in found {
-                    guard let input = EntityInput(kind: row["kind"], json: (try? JSONValue.parse(row["input"] as String)) ?? .null) else { continue }
+                    guard let input = EntityInput(kind: row["kind"], json: (try? JSONValue.parse(row["input"] as String)) ?? .null) else {
+                        continue
+                    }
                     inputs["\(datasetId)/\(row["entity_uuid"] as String)", default: []].append(input)
                 }
             }
@@ -144,7 +153,8 @@ extension GatewayStore {
                 let replay = try ConsistencyQueries.replay(db, row: row)
             else { return nil }
             let stored = versions.map(\.stored)
-            let differences = ConsistencyCheck.internalProblems(entity: state, versions: versions)
+            let differences =
+                ConsistencyCheck.internalProblems(entity: state, versions: versions)
                 + ConsistencyCheck.replayProblems(entity: state, versions: stored, replay: replay)
             guard apply, !differences.isEmpty else {
                 return ReplayOutcome(stored: stored, replayed: replay, differences: differences, applied: false)
@@ -190,9 +200,12 @@ extension GatewayStore {
         report.finishedAt = Timestamp.now()
         let finished = report
         try await write { db in
-            try db.run("INSERT INTO consistency_passes (started_at, finished_at, project_id, checked, invalid, by_kind) VALUES (?, ?, ?, ?, ?, ?)", [
+            try db.run(
+                "INSERT INTO consistency_passes (started_at, finished_at, project_id, checked, invalid, by_kind) VALUES (?, ?, ?, ?, ?, ?)",
+                [
                     finished.startedAt, finished.finishedAt, projectId, finished.checked, finished.invalid,
-                    JSONValue.object(JSONObject(finished.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })).serialized(),
+                    JSONValue.object(JSONObject(finished.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
+                        .serialized(),
                 ])
         }
         return report
@@ -203,7 +216,8 @@ extension GatewayStore {
 /// made the same version from the same input.
 enum Repair {
     static func rewrite(_ db: Database, entityId: Int64, row: Row, stored: [StoredVersionRow], replay: Replay.Result) throws {
-        let sources = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ?"), arguments: [entityId])
+        let sources = try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ?"), arguments: [entityId])
         try db.run("DELETE FROM entity_versions WHERE entity_id = ?", [entityId])
         let now = Timestamp.now()
         for (index, version) in replay.versions.enumerated() {
@@ -220,8 +234,12 @@ enum Repair {
         }
         let deletedAt: String? = row["deleted_at"]
         let deleted = replay.entity?.deleted ?? false
-        let lastCommitted = try String.fetchOne(try db.cachedStatement(sql: "SELECT created_at FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entityId, replay.versions.count])
-        try db.run("UPDATE entities SET current_version = ?, conflict = ?, resolved_through = ?, updated_at = ?, deleted_at = ? WHERE id = ?", [
+        let lastCommitted = try String.fetchOne(
+            try db.cachedStatement(sql: "SELECT created_at FROM entity_versions WHERE entity_id = ? AND version = ?"),
+            arguments: [entityId, replay.versions.count])
+        try db.run(
+            "UPDATE entities SET current_version = ?, conflict = ?, resolved_through = ?, updated_at = ?, deleted_at = ? WHERE id = ?",
+            [
                 replay.versions.count, replay.entity?.conflict?.rawValue, replay.resolvedThrough,
                 replay.versions.count > 1 ? lastCommitted : nil, deleted ? (deletedAt ?? now) : nil, entityId,
             ])
@@ -230,10 +248,13 @@ enum Repair {
     static func summary(_ current: Int, _ conflict: Conflict?, _ versions: [StoredVersion]) -> JSONValue {
         [
             "currentVersion": .int(Int64(current)), "conflict": JSONValue(conflict?.rawValue),
-            "versions": .array(versions.map { version in
-                ["version": .int(Int64(version.version)), "label": .string(version.label), "data": .object(version.data.json),
-                 "conflict": JSONValue(version.conflict?.rawValue)]
-            }),
+            "versions": .array(
+                versions.map { version in
+                    [
+                        "version": .int(Int64(version.version)), "label": .string(version.label), "data": .object(version.data.json),
+                        "conflict": JSONValue(version.conflict?.rawValue),
+                    ]
+                }),
         ]
     }
 }

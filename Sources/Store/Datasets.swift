@@ -45,35 +45,47 @@ enum Datasets {
             var actions: [String] = []
             if declaration.allowsCreate { actions.append("create") }
             if declaration.allowsUpdate { actions.append("update") }
-            try db.run("INSERT OR REPLACE INTO dataset_form_defs (dataset_id, form_def_id, kind, actions) VALUES (?, ?, 'source', ?)", [datasetId, defId, actions.joined(separator: ",")])
+            try db.run(
+                "INSERT OR REPLACE INTO dataset_form_defs (dataset_id, form_def_id, kind, actions) VALUES (?, ?, 'source', ?)",
+                [datasetId, defId, actions.joined(separator: ",")])
             for binding in declaration.properties {
                 let propertyId = try ensureProperty(db, datasetId: datasetId, name: binding.property, publishedAt: nil)
-                try db.run("INSERT OR IGNORE INTO dataset_property_fields (property_id, form_def_id, path) VALUES (?, ?, ?)", [propertyId, defId, "/" + binding.path.joined(separator: "/")])
+                try db.run(
+                    "INSERT OR IGNORE INTO dataset_property_fields (property_id, form_def_id, path) VALUES (?, ?, ?)",
+                    [propertyId, defId, "/" + binding.path.joined(separator: "/")])
             }
         }
     }
 
     static func publish(_ db: Database, defId: Int64, at time: String) throws {
-        try db.run("""
-                UPDATE datasets SET published_at = ? WHERE published_at IS NULL
-                AND id IN (SELECT dataset_id FROM dataset_form_defs WHERE form_def_id = ?)
-                """, [time, defId])
-        try db.run("""
-                UPDATE dataset_properties SET published_at = ? WHERE published_at IS NULL
-                AND id IN (SELECT property_id FROM dataset_property_fields WHERE form_def_id = ?)
-                """, [time, defId])
+        try db.run(
+            """
+            UPDATE datasets SET published_at = ? WHERE published_at IS NULL
+            AND id IN (SELECT dataset_id FROM dataset_form_defs WHERE form_def_id = ?)
+            """, [time, defId])
+        try db.run(
+            """
+            UPDATE dataset_properties SET published_at = ? WHERE published_at IS NULL
+            AND id IN (SELECT property_id FROM dataset_property_fields WHERE form_def_id = ?)
+            """, [time, defId])
     }
 
     static func ensureDataset(_ db: Database, projectId: Int64, name: String, publishedAt: String?) throws -> Int64 {
-        if let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ?"), arguments: [projectId, name]) {
+        if let id = try Int64.fetchOne(
+            try db.cachedStatement(sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ?"), arguments: [projectId, name])
+        {
             return id
         }
-        try db.run("INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (?, ?, ?, ?)", [projectId, name, Timestamp.now(), publishedAt])
+        try db.run(
+            "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (?, ?, ?, ?)",
+            [projectId, name, Timestamp.now(), publishedAt])
         return db.lastInsertedRowID
     }
 
     static func ensureProperty(_ db: Database, datasetId: Int64, name: String, publishedAt: String?) throws -> Int64 {
-        if let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM dataset_properties WHERE dataset_id = ? AND name = ?"), arguments: [datasetId, name])
+        if let id = try Int64.fetchOne(
+            try db.cachedStatement(sql: "SELECT id FROM dataset_properties WHERE dataset_id = ? AND name = ?"),
+            arguments: [datasetId, name])
         {
             return id
         }
@@ -88,20 +100,27 @@ enum Datasets {
     }
 
     static func dataset(_ db: Database, projectId: Int64, name: String) throws -> DatasetRecord? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"), arguments: [projectId, name]
+        try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT * FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"),
+            arguments: [projectId, name]
         ).map(record)
     }
 
     /// Published property names in the order they were added.
     static func propertyNames(_ db: Database, datasetId: Int64) throws -> [String] {
-        try String.fetchAll(try db.cachedStatement(sql: "SELECT name FROM dataset_properties WHERE dataset_id = ? AND published_at IS NOT NULL ORDER BY id"), arguments: [datasetId])
+        try String.fetchAll(
+            try db.cachedStatement(
+                sql: "SELECT name FROM dataset_properties WHERE dataset_id = ? AND published_at IS NOT NULL ORDER BY id"),
+            arguments: [datasetId])
     }
 }
 
 extension GatewayStore {
     public func datasets(projectId: Int64) async throws -> [DatasetRecord] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM datasets WHERE project_id = ? AND published_at IS NOT NULL ORDER BY name"), arguments: [projectId]
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT * FROM datasets WHERE project_id = ? AND published_at IS NOT NULL ORDER BY name"),
+                arguments: [projectId]
             ).map(Datasets.record)
         }
     }
@@ -109,27 +128,37 @@ extension GatewayStore {
     public func dataset(projectId: Int64, name: String) async throws -> DatasetDetail? {
         try await read { db in
             guard let dataset = try Datasets.dataset(db, projectId: projectId, name: name) else { return nil }
-            let properties = try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, name, published_at FROM dataset_properties WHERE dataset_id = ? AND published_at IS NOT NULL ORDER BY id"), arguments: [dataset.id]
+            let properties = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql:
+                        "SELECT id, name, published_at FROM dataset_properties WHERE dataset_id = ? AND published_at IS NOT NULL ORDER BY id"
+                ), arguments: [dataset.id]
             ).map { row in
-                let forms = try Row.fetchAll(try db.cachedStatement(sql: """
-                        SELECT DISTINCT f.xml_form_id, d.name FROM dataset_property_fields pf
-                        JOIN form_defs d ON d.id = pf.form_def_id JOIN forms f ON f.current_def_id = d.id
-                        WHERE pf.property_id = ? AND f.deleted_at IS NULL ORDER BY f.xml_form_id
-                        """), arguments: [row["id"] as Int64]
+                let forms = try Row.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT DISTINCT f.xml_form_id, d.name FROM dataset_property_fields pf
+                            JOIN form_defs d ON d.id = pf.form_def_id JOIN forms f ON f.current_def_id = d.id
+                            WHERE pf.property_id = ? AND f.deleted_at IS NULL ORDER BY f.xml_form_id
+                            """), arguments: [row["id"] as Int64]
                 ).map { (xmlFormId: $0["xml_form_id"] as String, name: $0["name"] as String?) }
                 return DatasetPropertyRecord(name: row["name"], publishedAt: row["published_at"], forms: forms)
             }
-            let sources = try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT DISTINCT f.xml_form_id, d.name FROM dataset_form_defs dfd
-                    JOIN form_defs d ON d.id = dfd.form_def_id JOIN forms f ON f.current_def_id = d.id
-                    WHERE dfd.dataset_id = ? AND dfd.kind = 'source' AND f.deleted_at IS NULL ORDER BY f.xml_form_id
-                    """), arguments: [dataset.id]
+            let sources = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT DISTINCT f.xml_form_id, d.name FROM dataset_form_defs dfd
+                        JOIN form_defs d ON d.id = dfd.form_def_id JOIN forms f ON f.current_def_id = d.id
+                        WHERE dfd.dataset_id = ? AND dfd.kind = 'source' AND f.deleted_at IS NULL ORDER BY f.xml_form_id
+                        """), arguments: [dataset.id]
             ).map { FormReference(xmlFormId: $0["xml_form_id"], name: $0["name"]) }
-            let linked = try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT DISTINCT f.xml_form_id, d.name FROM form_attachments fa
-                    JOIN form_defs d ON d.id = fa.form_def_id JOIN forms f ON f.current_def_id = d.id
-                    WHERE fa.dataset_id = ? AND f.deleted_at IS NULL ORDER BY f.xml_form_id
-                    """), arguments: [dataset.id]
+            let linked = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT DISTINCT f.xml_form_id, d.name FROM form_attachments fa
+                        JOIN form_defs d ON d.id = fa.form_def_id JOIN forms f ON f.current_def_id = d.id
+                        WHERE fa.dataset_id = ? AND f.deleted_at IS NULL ORDER BY f.xml_form_id
+                        """), arguments: [dataset.id]
             ).map { FormReference(xmlFormId: $0["xml_form_id"], name: $0["name"]) }
             return DatasetDetail(dataset: dataset, properties: properties, sourceForms: sources, linkedForms: linked)
         }
@@ -143,20 +172,24 @@ extension GatewayStore {
             let id = try Datasets.ensureDataset(db, projectId: projectId, name: name, publishedAt: now)
             try db.run("UPDATE datasets SET published_at = ? WHERE id = ?", [now, id])
             try Audit.log(db, actorId: actorId, action: "dataset.create", acteeType: "dataset", acteeId: id, details: [:])
-            return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM datasets WHERE id = ?"), arguments: [id]).map(Datasets.record)
+            return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM datasets WHERE id = ?"), arguments: [id]).map(
+                Datasets.record)
         }
     }
 
     /// Adds a published property; false when it exists already.
     public func addDatasetProperty(datasetId: Int64, name: String, actorId: Int64) async throws -> Bool {
         try await write { db in
-            let existing = try String.fetchOne(try db.cachedStatement(sql: "SELECT published_at FROM dataset_properties WHERE dataset_id = ? AND name = ?"), arguments: [datasetId, name])
+            let existing = try String.fetchOne(
+                try db.cachedStatement(sql: "SELECT published_at FROM dataset_properties WHERE dataset_id = ? AND name = ?"),
+                arguments: [datasetId, name])
             if existing != nil { return false }
             let now = Timestamp.now()
             let id = try Datasets.ensureProperty(db, datasetId: datasetId, name: name, publishedAt: now)
             try db.run("UPDATE dataset_properties SET published_at = ? WHERE id = ?", [now, id])
-            try Audit.log(db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId,
-                          details: ["properties": [.string(name)]])
+            try Audit.log(
+                db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId,
+                details: ["properties": [.string(name)]])
             return true
         }
     }

@@ -51,7 +51,9 @@ enum EntityRecords {
 
     static func entity(_ db: Database, row: Row) throws -> EntityRecord? {
         let id: Int64 = row["id"]
-        guard let current = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND current = 1"), arguments: [id])
+        guard
+            let current = try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND current = 1"), arguments: [id])
         else { return nil }
         let conflict: String? = row["conflict"]
         return EntityRecord(
@@ -66,11 +68,13 @@ extension GatewayStore {
     public func entities(datasetId: Int64, limit: Int? = nil, offset: Int = 0, conflictOnly: Bool = false) async throws -> [EntityRecord] {
         try await read { db in
             let filter = conflictOnly ? "AND conflict IS NOT NULL" : ""
-            return try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
-                    WHERE e.dataset_id = ? AND e.deleted_at IS NULL \(filter)
-                    ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?
-                    """), arguments: [datasetId, limit ?? -1, offset]
+            return try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
+                        WHERE e.dataset_id = ? AND e.deleted_at IS NULL \(filter)
+                        ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?
+                        """), arguments: [datasetId, limit ?? -1, offset]
             ).compactMap { try EntityRecords.entity(db, row: $0) }
         }
     }
@@ -79,35 +83,42 @@ extension GatewayStore {
         try await read { db in
             try Int.fetchOne(
                 db,
-                sql: "SELECT COUNT(*) FROM entities WHERE dataset_id = ? AND deleted_at IS NULL" + (conflictOnly ? " AND conflict IS NOT NULL" : ""),
+                sql: "SELECT COUNT(*) FROM entities WHERE dataset_id = ? AND deleted_at IS NULL"
+                    + (conflictOnly ? " AND conflict IS NOT NULL" : ""),
                 arguments: [datasetId]) ?? 0
         }
     }
 
     public func entity(datasetId: Int64, uuid: String) async throws -> EntityRecord? {
         try await read { db in
-            try Row.fetchOne(try db.cachedStatement(sql: """
-                    SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
-                    WHERE e.dataset_id = ? AND e.uuid = ? AND e.deleted_at IS NULL
-                    """), arguments: [datasetId, uuid]
+            try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
+                        WHERE e.dataset_id = ? AND e.uuid = ? AND e.deleted_at IS NULL
+                        """), arguments: [datasetId, uuid]
             ).flatMap { try EntityRecords.entity(db, row: $0) }
         }
     }
 
     public func entityVersions(entityId: Int64) async throws -> [EntityVersionRecord] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId])
-                .map(EntityRecords.version)
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
+            )
+            .map(EntityRecords.version)
         }
     }
 
     public func deleteEntity(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
             try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", [Timestamp.now(), entityId])
-            let uuid = try String.fetchOne(try db.cachedStatement(sql: "SELECT uuid FROM entities WHERE id = ?"), arguments: [entityId]) ?? ""
+            let uuid =
+                try String.fetchOne(try db.cachedStatement(sql: "SELECT uuid FROM entities WHERE id = ?"), arguments: [entityId]) ?? ""
             try EntityInputLog.append(db, .delete, entityId: entityId)
-            try Audit.log(db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entityId,
-                          details: ["entity": ["uuid": .string(uuid)]], entityId: entityId)
+            try Audit.log(
+                db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entityId,
+                details: ["entity": ["uuid": .string(uuid)]], entityId: entityId)
         }
     }
 
@@ -115,10 +126,16 @@ extension GatewayStore {
     /// the whole request and writes nothing.
     /// With `requireVersion`, the one entity changed must still be at that version (else 409.15).
     public func applyAPIChanges(
-        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?, requireVersion: (uuid: String, version: Int, provided: String)? = nil
+        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?,
+        requireVersion: (uuid: String, version: Int, provided: String)? = nil
     ) async throws -> [EntityRef] {
         try await write { db in
-            if let requireVersion, let current = try Int.fetchOne(try db.cachedStatement(sql: "SELECT current_version FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE d.project_id = ? AND e.uuid = ?"), arguments: [projectId, requireVersion.uuid]), current != requireVersion.version
+            if let requireVersion,
+                let current = try Int.fetchOne(
+                    try db.cachedStatement(
+                        sql:
+                            "SELECT current_version FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE d.project_id = ? AND e.uuid = ?"
+                    ), arguments: [projectId, requireVersion.uuid]), current != requireVersion.version
             {
                 throw EntityProblem.staleVersion(current: current, provided: requireVersion.provided)
             }

@@ -68,7 +68,9 @@ enum EntityAudits {
     static func log(_ db: Database, _ event: EntityEvent, datasetName: String? = nil, versionRowId: Int64? = nil) throws {
         switch event {
         case .created(let entity, let version, let origin):
-            try logVersion(db, action: "entity.create", entity: entity, version: version, origin: origin, datasetName: datasetName, rowId: versionRowId)
+            try logVersion(
+                db, action: "entity.create", entity: entity, version: version, origin: origin, datasetName: datasetName, rowId: versionRowId
+            )
         case .updated(let entity, let version, _, let origin):
             try logVersion(
                 db, action: "entity.update.version", entity: entity, version: version, origin: origin, datasetName: datasetName,
@@ -83,8 +85,9 @@ enum EntityAudits {
             var details = submissionDetails(origin)
             details["errorMessage"] = .string(problem.message)
             details["problem"] = ["problemCode": .double(problem.code), "problemDetails": .object(problem.details)]
-            try Audit.log(db, actorId: origin.actorId, action: "entity.error", acteeType: "submission",
-                          acteeId: submissionId(origin), details: details)
+            try Audit.log(
+                db, actorId: origin.actorId, action: "entity.error", acteeType: "submission",
+                acteeId: submissionId(origin), details: details)
         }
     }
 
@@ -101,11 +104,14 @@ enum EntityAudits {
     private static func logVersion(
         _ db: Database, action: String, entity: EntityRef, version: Int, origin: ChangeOrigin, datasetName known: String?, rowId: Int64?
     ) throws {
-        let datasetName = try known
+        let datasetName =
+            try known
             ?? String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM datasets WHERE id = ?"), arguments: [entity.datasetId]) ?? ""
-        let defId = try rowId
+        let defId =
+            try rowId
             ?? Int64.fetchOne(
-                try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, version])
+                try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"),
+                arguments: [entity.id, version])
         var details = submissionDetails(origin)
         details["entityId"] = .int(entity.id)
         details["entityDefId"] = JSONValue(defId)
@@ -118,8 +124,9 @@ enum EntityAudits {
             source["api"] = true
         }
         details["source"] = .object(source)
-        try Audit.log(db, actorId: origin.actorId, action: action, acteeType: "entity", acteeId: entity.id, details: details,
-                      submissionId: submissionId(origin), entityId: entity.id)
+        try Audit.log(
+            db, actorId: origin.actorId, action: action, acteeType: "entity", acteeId: entity.id, details: details,
+            submissionId: submissionId(origin), entityId: entity.id)
     }
 
     private static func logHeld(_ db: Database, action: String, _ held: HeldChange, actorId: Int64?) throws {
@@ -127,7 +134,8 @@ enum EntityAudits {
         details["entityUuid"] = .string(held.change.uuid)
         details["branchId"] = JSONValue(held.branchId)
         details["branchBaseVersion"] = .int(Int64(held.branchBaseVersion))
-        try Audit.log(db, actorId: actorId, action: action, acteeType: "submission", acteeId: submissionId(held.origin),
-                      details: details)
+        try Audit.log(
+            db, actorId: actorId, action: action, acteeType: "submission", acteeId: submissionId(held.origin),
+            details: details)
     }
 }

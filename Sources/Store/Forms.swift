@@ -67,10 +67,15 @@ extension GatewayStore {
         projectId: Int64, xml: Data, definition: XFormDefinition, publish: Bool, actorId: Int64
     ) async throws -> FormRecord {
         try await write { db in
-            let exists = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"), arguments: [projectId, definition.xmlFormId]) ?? false
+            let exists =
+                try Bool.fetchOne(
+                    try db.cachedStatement(sql: "SELECT 1 FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"),
+                    arguments: [projectId, definition.xmlFormId]) ?? false
             if exists { throw StoreError.formExists(definition.xmlFormId) }
             let now = Timestamp.now()
-            try db.run("INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)", [projectId, definition.xmlFormId, actorId, now])
+            try db.run(
+                "INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)",
+                [projectId, definition.xmlFormId, actorId, now])
             let formId = db.lastInsertedRowID
             let defId = try FormDefs.insert(db, formId: formId, projectId: projectId, xml: xml, definition: definition)
             try db.run("UPDATE forms SET draft_def_id = ? WHERE id = ?", [defId, formId])
@@ -116,14 +121,19 @@ extension GatewayStore {
     /// The published version of a form with this version string (the current one or an earlier one).
     public func publishedDef(formId: Int64, version: String) async throws -> FormDefRecord? {
         try await read { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"), arguments: [formId, version]
+            try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
+                arguments: [formId, version]
             ).map(FormDefRecord.init(row:))
         }
     }
 
     public func forms(projectId: Int64, withCounts: Bool = false) async throws -> [FormRecord] {
         try await read { db in
-            try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM forms WHERE project_id = ? AND deleted_at IS NULL ORDER BY xml_form_id"), arguments: [projectId]
+            try Int64.fetchAll(
+                try db.cachedStatement(sql: "SELECT id FROM forms WHERE project_id = ? AND deleted_at IS NULL ORDER BY xml_form_id"),
+                arguments: [projectId]
             ).compactMap { try FormDefs.form(db, id: $0, withCounts: withCounts) }
         }
     }
@@ -144,12 +154,15 @@ extension GatewayStore {
         defId: Int64, formId: Int64, name: String, contentType: String?, blob: Data, actorId: Int64
     ) async throws -> Bool {
         try await write { db in
-            try db.run("""
-                    UPDATE form_attachments SET blob = ?, content_type = ?, dataset_id = NULL, updated_at = ?
-                    WHERE form_def_id = ? AND name = ?
-                    """, [blob, contentType, Timestamp.now(), defId, name])
+            try db.run(
+                """
+                UPDATE form_attachments SET blob = ?, content_type = ?, dataset_id = NULL, updated_at = ?
+                WHERE form_def_id = ? AND name = ?
+                """, [blob, contentType, Timestamp.now(), defId, name])
             guard db.changesCount > 0 else { return false }
-            try Audit.log(db, actorId: actorId, action: "form.attachment.update", acteeType: "form", acteeId: formId, details: ["name": .string(name)])
+            try Audit.log(
+                db, actorId: actorId, action: "form.attachment.update", acteeType: "form", acteeId: formId, details: ["name": .string(name)]
+            )
             return true
         }
     }
@@ -159,10 +172,12 @@ extension GatewayStore {
 enum FormDefs {
     static func insert(_ db: Database, formId: Int64, projectId: Int64, xml: Data, definition: XFormDefinition) throws -> Int64 {
         let spec = try JSONEncoder().encode(definition.entityDeclarations)
-        try db.run("""
-                INSERT INTO form_defs (form_id, version, name, xml, hash, sha, sha256, entity_spec, draft_token, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+        try db.run(
+            """
+            INSERT INTO form_defs (form_id, version, name, xml, hash, sha, sha256, entity_spec, draft_token, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 formId, definition.version, definition.title, xml,
                 Insecure.MD5.hash(data: xml).hex, Insecure.SHA1.hash(data: xml).hex, SHA256.hash(data: xml).hex,
                 definition.entityDeclarations.isEmpty ? nil : String(decoding: spec, as: UTF8.self),
@@ -172,9 +187,13 @@ enum FormDefs {
         for reference in definition.attachments {
             let datasetName = reference.kind == .csv && reference.name.hasSuffix(".csv") ? String(reference.name.dropLast(4)) : nil
             let datasetId = try datasetName.flatMap {
-                try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"), arguments: [projectId, $0])
+                try Int64.fetchOne(
+                    try db.cachedStatement(sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"),
+                    arguments: [projectId, $0])
             }
-            try db.run("INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)", [defId, reference.name, reference.centralType, datasetId])
+            try db.run(
+                "INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)",
+                [defId, reference.name, reference.centralType, datasetId])
         }
         try Datasets.declare(db, projectId: projectId, defId: defId, declarations: definition.entityDeclarations)
         return defId
@@ -182,7 +201,9 @@ enum FormDefs {
 
     /// A draft that is replaced is gone; its rows go with it unless something refers to it.
     static func discard(_ db: Database, defId: Int64) throws {
-        let used = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM submission_defs WHERE form_def_id = ? LIMIT 1"), arguments: [defId]) ?? false
+        let used =
+            try Bool.fetchOne(
+                try db.cachedStatement(sql: "SELECT 1 FROM submission_defs WHERE form_def_id = ? LIMIT 1"), arguments: [defId]) ?? false
         guard !used else { return }
         try db.run("DELETE FROM form_attachments WHERE form_def_id = ?", [defId])
         try db.run("DELETE FROM dataset_property_fields WHERE form_def_id = ?", [defId])
@@ -191,37 +212,52 @@ enum FormDefs {
     }
 
     static func publish(_ db: Database, formId: Int64, projectId: Int64, newVersion: String?, actorId: Int64) throws {
-        guard let draftId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT draft_def_id FROM forms WHERE id = ?"), arguments: [formId]) else {
+        guard
+            let draftId = try Int64.fetchOne(
+                try db.cachedStatement(sql: "SELECT draft_def_id FROM forms WHERE id = ?"), arguments: [formId])
+        else {
             throw StoreError.notFound
         }
         if let newVersion {
             try db.run("UPDATE form_defs SET version = ? WHERE id = ?", [newVersion, draftId])
         }
-        let version = try String.fetchOne(try db.cachedStatement(sql: "SELECT version FROM form_defs WHERE id = ?"), arguments: [draftId]) ?? ""
-        let taken = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL AND id != ?"), arguments: [formId, version, draftId]) ?? false
+        let version =
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT version FROM form_defs WHERE id = ?"), arguments: [draftId]) ?? ""
+        let taken =
+            try Bool.fetchOne(
+                try db.cachedStatement(
+                    sql: "SELECT 1 FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL AND id != ?"),
+                arguments: [formId, version, draftId]) ?? false
         if taken { throw StoreError.versionExists(version) }
         let now = Timestamp.now()
         try db.run("UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", [now, draftId])
         try db.run("UPDATE forms SET current_def_id = ?, draft_def_id = NULL, updated_at = ? WHERE id = ?", [draftId, now, formId])
         try Datasets.publish(db, defId: draftId, at: now)
-        try Audit.log(db, actorId: actorId, action: "form.update.publish", acteeType: "form", acteeId: formId,
-                      details: ["newDefId": .int(draftId)])
+        try Audit.log(
+            db, actorId: actorId, action: "form.update.publish", acteeType: "form", acteeId: formId,
+            details: ["newDefId": .int(draftId)])
     }
 
     static func form(_ db: Database, projectId: Int64, xmlFormId: String, withCounts: Bool = false) throws -> FormRecord? {
-        guard let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"), arguments: [projectId, xmlFormId])
+        guard
+            let id = try Int64.fetchOne(
+                try db.cachedStatement(sql: "SELECT id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"),
+                arguments: [projectId, xmlFormId])
         else { return nil }
         return try form(db, id: id, withCounts: withCounts)
     }
 
     static func form(_ db: Database, id: Int64, withCounts: Bool = false) throws -> FormRecord? {
-        let counts = withCounts
+        let counts =
+            withCounts
             ? """
-                (SELECT COUNT(*) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS submission_count,
-                (SELECT MAX(created_at) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS last_submission
-                """
+            (SELECT COUNT(*) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS submission_count,
+            (SELECT MAX(created_at) FROM submissions s WHERE s.form_id = f.id AND s.deleted_at IS NULL AND s.draft = 0) AS last_submission
+            """
             : "0 AS submission_count, NULL AS last_submission"
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL"), arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL"), arguments: [id])
         else { return nil }
         let currentId: Int64? = row["current_def_id"]
         let draftId: Int64? = row["draft_def_id"]
@@ -237,7 +273,9 @@ enum FormDefs {
     }
 
     static func attachments(_ db: Database, defId: Int64) throws -> [FormAttachmentRecord] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM form_attachments WHERE form_def_id = ? ORDER BY name"), arguments: [defId]).map {
+        try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT * FROM form_attachments WHERE form_def_id = ? ORDER BY name"), arguments: [defId]
+        ).map {
             FormAttachmentRecord(
                 name: $0["name"], type: $0["type"], contentType: $0["content_type"], blob: $0["blob"],
                 datasetId: $0["dataset_id"], updatedAt: $0["updated_at"])
@@ -273,10 +311,11 @@ extension GatewayStore {
     /// so they are kept in memory once read.
     public func submissionTarget(projectId: Int64, xmlFormId: String, version: String) async throws -> SubmissionTarget? {
         try await read { [self] db in
-            guard let row = try Row.fetchOne(
-                try db.cachedStatement(
-                    sql: "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"),
-                arguments: [projectId, xmlFormId])
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"),
+                    arguments: [projectId, xmlFormId])
             else { return nil }
             let formId: Int64 = row["id"]
             let key = "\(formId)/\(version)"
@@ -284,7 +323,9 @@ extension GatewayStore {
             if def == nil {
                 def = try Row.fetchOne(
                     try db.cachedStatement(
-                        sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
+                        sql:
+                            "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+                    ),
                     arguments: [formId, version]
                 ).map(FormDefRecord.init(row:))
                 if let def { publishedDefs.withLock { $0[key] = def } }

@@ -33,11 +33,12 @@ final class GroupCommit: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let result = ResultBox<T>()
-            enqueue(Job(
-                run: { db in result.value = try body(db) },
-                finish: { error in
-                    if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: result.value!) }
-                }))
+            enqueue(
+                Job(
+                    run: { db in result.value = try body(db) },
+                    finish: { error in
+                        if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: result.value!) }
+                    }))
         }
     }
 

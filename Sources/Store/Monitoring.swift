@@ -27,8 +27,17 @@ extension GatewayStore {
             var summary = BacklogSummary()
             summary.held = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM entity_backlog")) ?? 0
             summary.oldestHeldAt = try String.fetchOne(try db.cachedStatement(sql: "SELECT MIN(held_at) FROM entity_backlog"))
-            summary.byDataset = try Row.fetchAll(try db.cachedStatement(sql: "SELECT d.name, COUNT(*) AS held FROM entity_backlog b JOIN datasets d ON d.id = b.dataset_id GROUP BY d.name ORDER BY d.name")).map { ($0["name"], $0["held"]) }
-            summary.byBranch = try Row.fetchAll(try db.cachedStatement(sql: "SELECT branch_id, COUNT(*) AS held FROM entity_backlog GROUP BY branch_id ORDER BY held DESC, branch_id LIMIT 100")).map { ($0["branch_id"], $0["held"]) }
+            summary.byDataset = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql:
+                        "SELECT d.name, COUNT(*) AS held FROM entity_backlog b JOIN datasets d ON d.id = b.dataset_id GROUP BY d.name ORDER BY d.name"
+                )
+            ).map { ($0["name"], $0["held"]) }
+            summary.byBranch = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: "SELECT branch_id, COUNT(*) AS held FROM entity_backlog GROUP BY branch_id ORDER BY held DESC, branch_id LIMIT 100"
+                )
+            ).map { ($0["branch_id"], $0["held"]) }
             let actions = ["released": "submission.backlog.reprocess", "forced": "submission.backlog.force", "failed": "entity.error"]
             for (name, action) in actions {
                 summary.lastHour[name] = try Audits.count(db, action: action, since: now.addingTimeInterval(-3600))
@@ -41,10 +50,12 @@ extension GatewayStore {
     public func healthFacts(projectId: Int64?, now: Date = Date()) async throws -> HealthFacts {
         try await read { db in
             var facts = HealthFacts()
-            if let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                    SELECT finished_at, checked, invalid FROM consistency_passes WHERE finished_at IS NOT NULL
-                    AND (project_id IS NULL OR project_id = ?) ORDER BY id DESC LIMIT 1
-                    """), arguments: [projectId])
+            if let row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT finished_at, checked, invalid FROM consistency_passes WHERE finished_at IS NOT NULL
+                        AND (project_id IS NULL OR project_id = ?) ORDER BY id DESC LIMIT 1
+                        """), arguments: [projectId])
             {
                 facts.lastPass = (row["finished_at"], row["checked"], row["invalid"])
             }
@@ -58,11 +69,13 @@ extension GatewayStore {
     /// Entities in conflict, newest change first, for the reviewers' list.
     public func conflicts(limit: Int) async throws -> [(project: Int64, dataset: String, uuid: String, label: String, conflict: String)] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
-                    SELECT d.project_id, d.name, e.uuid, v.label, e.conflict FROM entities e
-                    JOIN datasets d ON d.id = e.dataset_id JOIN entity_versions v ON v.entity_id = e.id AND v.current = 1
-                    WHERE e.conflict IS NOT NULL AND e.deleted_at IS NULL ORDER BY e.updated_at DESC LIMIT ?
-                    """), arguments: [limit]
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT d.project_id, d.name, e.uuid, v.label, e.conflict FROM entities e
+                        JOIN datasets d ON d.id = e.dataset_id JOIN entity_versions v ON v.entity_id = e.id AND v.current = 1
+                        WHERE e.conflict IS NOT NULL AND e.deleted_at IS NULL ORDER BY e.updated_at DESC LIMIT ?
+                        """), arguments: [limit]
             ).map { ($0["project_id"], $0["name"], $0["uuid"], $0["label"], $0["conflict"]) }
         }
     }
@@ -70,6 +83,8 @@ extension GatewayStore {
 
 enum Audits {
     static func count(_ db: Database, action: String, since: Date) throws -> Int {
-        try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM audits WHERE action = ? AND logged_at >= ?"), arguments: [action, Timestamp.string(since)]) ?? 0
+        try Int.fetchOne(
+            try db.cachedStatement(sql: "SELECT COUNT(*) FROM audits WHERE action = ? AND logged_at >= ?"),
+            arguments: [action, Timestamp.string(since)]) ?? 0
     }
 }

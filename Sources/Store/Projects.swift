@@ -24,8 +24,11 @@ extension GatewayStore {
         try await write { db in
             try db.run("INSERT INTO projects (name, description, created_at) VALUES (?, ?, ?)", [name, description, Timestamp.now()])
             let id = db.lastInsertedRowID
-            try Audit.log(db, actorId: actorId, action: "project.create", acteeType: "project", acteeId: id, details: ["data": ["name": .string(name)]])
-            return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [id]).map(ProjectRecord.init(row:))!
+            try Audit.log(
+                db, actorId: actorId, action: "project.create", acteeType: "project", acteeId: id,
+                details: ["data": ["name": .string(name)]])
+            return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM projects WHERE id = ?"), arguments: [id]).map(
+                ProjectRecord.init(row:))!
         }
     }
 
@@ -40,10 +43,12 @@ extension GatewayStore {
     public func projects(visibleTo actorId: Int64?) async throws -> [ProjectRecord] {
         try await read { db in
             if let actorId {
-                return try Row.fetchAll(try db.cachedStatement(sql: """
-                        SELECT * FROM projects WHERE deleted_at IS NULL
-                        AND id IN (SELECT project_id FROM assignments WHERE actor_id = ?) ORDER BY name, id
-                        """), arguments: [actorId]
+                return try Row.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT * FROM projects WHERE deleted_at IS NULL
+                            AND id IN (SELECT project_id FROM assignments WHERE actor_id = ?) ORDER BY name, id
+                            """), arguments: [actorId]
                 ).map(ProjectRecord.init(row:))
             }
             return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM projects WHERE deleted_at IS NULL ORDER BY name, id"))

@@ -6,9 +6,11 @@ extension GatewayStore {
     /// The entity's history with the version number its conflict was last resolved at.
     public func entityHistory(entityId: Int64) async throws -> (versions: [EntityVersionRecord], resolvedThrough: Int?) {
         try await read { db in
-            let versions = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
+            let versions = try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
             ).map(EntityRecords.version)
-            let resolved = try Int.fetchOne(try db.cachedStatement(sql: "SELECT resolved_through FROM entities WHERE id = ?"), arguments: [entityId])
+            let resolved = try Int.fetchOne(
+                try db.cachedStatement(sql: "SELECT resolved_through FROM entities WHERE id = ?"), arguments: [entityId])
             return (versions, resolved)
         }
     }
@@ -16,12 +18,19 @@ extension GatewayStore {
     /// Clears the entity's conflict: everything up to its current version counts as reviewed.
     public func resolveConflict(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT e.uuid, e.current_version, d.name FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"), arguments: [entityId])
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql:
+                            "SELECT e.uuid, e.current_version, d.name FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"
+                    ), arguments: [entityId])
             else { throw StoreError.notFound }
             let current: Int = row["current_version"]
             try db.run("UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", [current, entityId])
             try EntityInputLog.append(db, .resolve, entityId: entityId)
-            let defId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entityId, current])
+            let defId = try Int64.fetchOne(
+                try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"),
+                arguments: [entityId, current])
             try Audit.log(
                 db, actorId: actorId, action: "entity.update.resolve", acteeType: "entity", acteeId: entityId,
                 details: [
@@ -55,11 +64,13 @@ enum Pending {
     static let waitingStates = "(s.review_state IS NULL OR s.review_state IN ('edited', 'hasIssues'))"
 
     static func count(_ db: Database, datasetId: Int64) throws -> Int {
-        try Int.fetchOne(try db.cachedStatement(sql: """
-                SELECT COUNT(DISTINCT p.submission_id) FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
-                JOIN forms f ON f.id = s.form_id
-                WHERE p.dataset_id = ? AND s.deleted_at IS NULL AND f.deleted_at IS NULL AND \(waitingStates)
-                """), arguments: [datasetId]) ?? 0
+        try Int.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    SELECT COUNT(DISTINCT p.submission_id) FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
+                    JOIN forms f ON f.id = s.form_id
+                    WHERE p.dataset_id = ? AND s.deleted_at IS NULL AND f.deleted_at IS NULL AND \(waitingStates)
+                    """), arguments: [datasetId]) ?? 0
     }
 
     /// Applies waiting changes (of one dataset, or of one submission), oldest first, and forgets them.
@@ -75,10 +86,12 @@ enum Pending {
             conditions.append("p.submission_id = ?")
             arguments.append(submissionId)
         }
-        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT p.*, f.project_id FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
-                JOIN forms f ON f.id = s.form_id WHERE \(conditions.joined(separator: " AND ")) ORDER BY p.received_at, p.id
-                """), arguments: StatementArguments(arguments))
+        let rows = try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT p.*, f.project_id FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
+                    JOIN forms f ON f.id = s.form_id WHERE \(conditions.joined(separator: " AND ")) ORDER BY p.received_at, p.id
+                    """), arguments: StatementArguments(arguments))
         // One submission's blocks are processed together, so its failures make one entity.error.
         var groups: [(defId: Int64, projectId: Int64, changes: [Result<EntityChange, EntityProblem>], origins: [ChangeOrigin])] = []
         for row in rows {

@@ -44,8 +44,10 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?"), arguments: [dataset.id, uuid])
-            .map(EntityRows.entity)
+        try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?"), arguments: [dataset.id, uuid]
+        )
+        .map(EntityRows.entity)
     }
 
     /// Versions read or written by this piece of work: the same base and current versions are asked for
@@ -56,17 +58,20 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         let key = "\(entity.id)/\(number)"
         if let cached = versionCache[key] { return cached }
         let found = try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?"), arguments: [entity.id, number]
+            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?"),
+            arguments: [entity.id, number]
         ).map(EntityRows.version)
         if let found { versionCache[key] = found }
         return found
     }
 
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
-                ORDER BY version LIMIT 1
-                """), arguments: [entity.id, branchId, branchBaseVersion]
+        try Row.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
+                    ORDER BY version LIMIT 1
+                    """), arguments: [entity.id, branchId, branchBaseVersion]
         ).map(EntityRows.version)
     }
 
@@ -80,20 +85,29 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
         let row: Row?
         if let branchId {
-            row = try Row.fetchOne(try db.cachedStatement(sql: """
-                    SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
-                    ORDER BY id LIMIT 1
-                    """), arguments: [datasetId, entityUuid, branchId, branchBaseVersion])
+            row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
+                        ORDER BY id LIMIT 1
+                        """), arguments: [datasetId, entityUuid, branchId, branchBaseVersion])
         } else {
-            row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1"), arguments: [datasetId, entityUuid, branchBaseVersion])
+            row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql:
+                        "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1"
+                ), arguments: [datasetId, entityUuid, branchBaseVersion])
         }
         return row.flatMap(EntityRows.held)
     }
 
     func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
-        try db.run("INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)", [dataset.id, uuid, origin.actorId, now])
-        let entity = EntityRef(id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
+        try db.run(
+            "INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)",
+            [dataset.id, uuid, origin.actorId, now])
+        let entity = EntityRef(
+            id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
         try insert(version, entity: entity, origin: origin, at: now)
         try verifyPropagation(entity: entity, version: 1)
         return entity
@@ -103,7 +117,9 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         let now = Timestamp.now()
         try db.run("UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", [entity.id])
         try insert(version, entity: entity, origin: origin, at: now)
-        try db.run("UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?", [version.version, entityConflict?.rawValue, now, entity.id])
+        try db.run(
+            "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?",
+            [version.version, entityConflict?.rawValue, now, entity.id])
         var updated = entity
         updated.currentVersion = version.version
         updated.conflict = entityConflict
@@ -114,13 +130,19 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     /// The cheap check after each applied version, on what was actually stored: the new version follows
     /// from the one before and what it received. A failure never fails the submission; it is audited.
     private func verifyPropagation(entity: EntityRef, version number: Int) throws {
-        let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version IN (?, ?) ORDER BY version"), arguments: [entity.id, number - 1, number]
+        let rows = try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version IN (?, ?) ORDER BY version"),
+            arguments: [entity.id, number - 1, number]
         ).map(EntityRows.version)
         guard let new = rows.last, new.version == number else { return }
         let previous = rows.count == 2 ? rows.first : nil
-        let problems = ConsistencyCheck.step(previous: number > 1 ? previous : nil, next: new)
+        let problems =
+            ConsistencyCheck.step(previous: number > 1 ? previous : nil, next: new)
             + (number > 1 && previous == nil
-                ? [Inconsistency(kind: "versionNumbers", field: "version", version: number - 1, expected: .int(Int64(number - 1)), actual: .null)]
+                ? [
+                    Inconsistency(
+                        kind: "versionNumbers", field: "version", version: number - 1, expected: .int(Int64(number - 1)), actual: .null)
+                ]
                 : [])
         guard !problems.isEmpty else { return }
         inconsistencies += problems.count
@@ -142,11 +164,13 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     func hold(_ held: HeldChange) throws {
         var submissionId: Int64?, defId: Int64?, blockIndex: Int?
         if case .submission(let sid, let did, _, let index) = held.origin.source { (submissionId, defId, blockIndex) = (sid, did, index) }
-        try db.run("""
-                INSERT INTO entity_backlog (dataset_id, entity_uuid, branch_id, branch_base_version, submission_id,
-                  submission_def_id, block_index, change, origin, held_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+        try db.run(
+            """
+            INSERT INTO entity_backlog (dataset_id, entity_uuid, branch_id, branch_base_version, submission_id,
+              submission_def_id, block_index, change, origin, held_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 held.datasetId, held.change.uuid, held.branchId, held.branchBaseVersion, submissionId, defId, blockIndex,
                 held.change.json.serialized(), held.origin.json.serialized(), Timestamp.now(),
             ])
@@ -154,10 +178,11 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
         guard case .submission(let submissionId, let defId, _, let index) = origin.source else { return }
-        try db.run("""
-                INSERT OR IGNORE INTO entity_pending (dataset_id, submission_id, submission_def_id, block_index, change, origin, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt])
+        try db.run(
+            """
+            INSERT OR IGNORE INTO entity_pending (dataset_id, submission_id, submission_def_id, block_index, change, origin, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt])
     }
 
     func take(_ held: HeldChange) throws -> Bool {
@@ -168,7 +193,9 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func claim(_ origin: ChangeOrigin) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = origin.source else { return true }
-        try db.run("INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)", [defId, index, Timestamp.now()])
+        try db.run(
+            "INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)",
+            [defId, index, Timestamp.now()])
         return db.changesCount > 0
     }
 

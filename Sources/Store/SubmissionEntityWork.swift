@@ -19,16 +19,21 @@ enum SubmissionEntityWork {
                 try EntityChange(block: block, declaration: declarations[block.declarationIndex])
             }
             if event == "submission.update.version", case .success(let valid) = change {
-                let touched = try Bool.fetchOne(try db.cachedStatement(sql: """
-                        SELECT 1 FROM entity_versions v JOIN entities e ON e.id = v.entity_id
-                        WHERE v.source_submission_id = ? AND e.uuid = ? LIMIT 1
-                        """), arguments: [submissionId, valid.uuid]) ?? false
+                let touched =
+                    try Bool.fetchOne(
+                        try db.cachedStatement(
+                            sql: """
+                                SELECT 1 FROM entity_versions v JOIN entities e ON e.id = v.entity_id
+                                WHERE v.source_submission_id = ? AND e.uuid = ? LIMIT 1
+                                """), arguments: [submissionId, valid.uuid]) ?? false
                 if !EditRule.shouldProcess(valid, entityTouchedByEarlierVersion: touched) { continue }
             }
             changes.append(change)
-            origins.append(ChangeOrigin(
-                source: .submission(submissionId: submissionId, submissionDefId: submissionDefId, instanceId: parsed.instanceId, blockIndex: index),
-                actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
+            origins.append(
+                ChangeOrigin(
+                    source: .submission(
+                        submissionId: submissionId, submissionDefId: submissionDefId, instanceId: parsed.instanceId, blockIndex: index),
+                    actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
         }
         guard !changes.isEmpty else { return }
         let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: observer))

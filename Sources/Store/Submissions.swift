@@ -90,15 +90,17 @@ extension GatewayStore {
         origin: SubmissionOrigin, acceptEdits: Bool, declarations: [EntityDeclaration] = []
     ) async throws -> SubmissionWriteOutcome {
         try await write { db in
-            let projectId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT project_id FROM forms WHERE id = ?"), arguments: [formId]) ?? 0
+            let projectId =
+                try Int64.fetchOne(try db.cachedStatement(sql: "SELECT project_id FROM forms WHERE id = ?"), arguments: [formId]) ?? 0
             if let existing = try Submissions.defRow(db, formId: formId, instanceId: parsed.instanceId) {
                 if try Submissions.isDeleted(db, submissionId: existing["submission_id"]) {
                     throw SubmissionWriteError.deleted
                 }
                 let storedXML: Data = existing["xml"]
                 guard storedXML == xml else { throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId) }
-                try Submissions.addAttachments(db, defId: existing["id"], attachments: attachments, actorId: origin.actorId,
-                                               submissionId: existing["submission_id"])
+                try Submissions.addAttachments(
+                    db, defId: existing["id"], attachments: attachments, actorId: origin.actorId,
+                    submissionId: existing["submission_id"])
                 return .duplicate(try Submissions.submission(db, id: existing["submission_id"])!)
             }
             if acceptEdits, let deprecatedId = parsed.deprecatedId {
@@ -109,22 +111,26 @@ extension GatewayStore {
                     throw SubmissionWriteError.deprecatedIdNotFound(deprecatedId)
                 }
                 let submissionId: Int64 = target["submission_id"]
-                try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                           attachments: attachments, origin: origin, projectId: projectId, declarations: declarations,
-                                           observer: self.observer)
+                try Submissions.addVersion(
+                    db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
+                    attachments: attachments, origin: origin, projectId: projectId, declarations: declarations,
+                    observer: self.observer)
                 return .edited(try Submissions.submission(db, id: submissionId)!)
             }
             let now = Timestamp.now()
-            try db.run("""
-                    INSERT INTO submissions (form_id, instance_id, submitter_id, device_id, user_agent, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, [formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now])
+            try db.run(
+                """
+                INSERT INTO submissions (form_id, instance_id, submitter_id, device_id, user_agent, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, [formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now])
             let submissionId = db.lastInsertedRowID
-            let defId = try Submissions.insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                                  origin: origin, at: now)
+            let defId = try Submissions.insertDef(
+                db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
+                origin: origin, at: now)
             try Submissions.addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
-            try Audit.log(db, actorId: origin.actorId, action: "submission.create", acteeType: "submission", acteeId: submissionId,
-                          details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+            try Audit.log(
+                db, actorId: origin.actorId, action: "submission.create", acteeType: "submission", acteeId: submissionId,
+                details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
             try SubmissionEntityWork.process(
                 db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
                 declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
@@ -146,24 +152,35 @@ extension GatewayStore {
             if try Submissions.defRow(db, formId: current.formId, instanceId: parsed.instanceId) != nil {
                 throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId)
             }
-            let projectId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT project_id FROM forms WHERE id = ?"), arguments: [current.formId]) ?? 0
-            try Submissions.addVersion(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                                       attachments: [], origin: origin, projectId: projectId, declarations: declarations,
-                                       observer: self.observer)
+            let projectId =
+                try Int64.fetchOne(try db.cachedStatement(sql: "SELECT project_id FROM forms WHERE id = ?"), arguments: [current.formId])
+                ?? 0
+            try Submissions.addVersion(
+                db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
+                attachments: [], origin: origin, projectId: projectId, declarations: declarations,
+                observer: self.observer)
             return try Submissions.submission(db, id: submissionId)!
         }
     }
 
     public func submissions(formId: Int64) async throws -> [SubmissionRecord] {
         try await read { db in
-            try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM submissions WHERE form_id = ? AND deleted_at IS NULL AND draft = 0 ORDER BY created_at DESC, id DESC"), arguments: [formId]
+            try Int64.fetchAll(
+                try db.cachedStatement(
+                    sql:
+                        "SELECT id FROM submissions WHERE form_id = ? AND deleted_at IS NULL AND draft = 0 ORDER BY created_at DESC, id DESC"
+                ), arguments: [formId]
             ).compactMap { try Submissions.submission(db, id: $0) }
         }
     }
 
     public func submission(formId: Int64, instanceId: String, withXML: Bool = false) async throws -> SubmissionRecord? {
         try await read { db in
-            guard let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM submissions WHERE form_id = ? AND instance_id = ? AND deleted_at IS NULL AND draft = 0"), arguments: [formId, instanceId])
+            guard
+                let id = try Int64.fetchOne(
+                    try db.cachedStatement(
+                        sql: "SELECT id FROM submissions WHERE form_id = ? AND instance_id = ? AND deleted_at IS NULL AND draft = 0"),
+                    arguments: [formId, instanceId])
             else { return nil }
             return try Submissions.submission(db, id: id, withXML: withXML)
         }
@@ -173,9 +190,12 @@ extension GatewayStore {
     public func setReviewState(submissionId: Int64, state: String, actorId: Int64) async throws -> SubmissionRecord {
         try await write { db in
             try db.run("UPDATE submissions SET review_state = ?, updated_at = ? WHERE id = ?", [state, Timestamp.now(), submissionId])
-            let defId = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1"), arguments: [submissionId])
-            try Audit.log(db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
-                          details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
+            let defId = try Int64.fetchOne(
+                try db.cachedStatement(sql: "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1"),
+                arguments: [submissionId])
+            try Audit.log(
+                db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
+                details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
             if state == "approved" { try Pending.process(db, datasetId: nil, submissionId: submissionId, observer: self.observer) }
             return try Submissions.submission(db, id: submissionId)!
         }
@@ -190,7 +210,10 @@ extension GatewayStore {
 
     public func submissionAttachments(defId: Int64) async throws -> [SubmissionAttachmentRecord] {
         try await read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT name, content_type, blob FROM submission_attachments WHERE submission_def_id = ? ORDER BY name"), arguments: [defId]
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: "SELECT name, content_type, blob FROM submission_attachments WHERE submission_def_id = ? ORDER BY name"),
+                arguments: [defId]
             ).map { SubmissionAttachmentRecord(name: $0["name"], contentType: $0["content_type"], blob: $0["blob"]) }
         }
     }
@@ -201,32 +224,39 @@ enum Submissions {
     /// CROSS JOIN keeps SQLite starting from the instanceID index: joining the other way round walks
     /// every submission of the form, which the benchmark showed as throughput falling with the data.
     static func defRow(_ db: Database, formId: Int64, instanceId: String) throws -> Row? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT d.* FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-                WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0
-                """), arguments: [formId, instanceId])
+        try Row.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    SELECT d.* FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
+                    WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0
+                    """), arguments: [formId, instanceId])
     }
 
     static func isDeleted(_ db: Database, submissionId: Int64) throws -> Bool {
-        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT deleted_at IS NOT NULL FROM submissions WHERE id = ?"), arguments: [submissionId]) ?? false
+        try Bool.fetchOne(
+            try db.cachedStatement(sql: "SELECT deleted_at IS NOT NULL FROM submissions WHERE id = ?"), arguments: [submissionId]) ?? false
     }
 
     static func currentDefRow(_ db: Database, formId: Int64, instanceId: String) throws -> Row? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT d.* FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-                WHERE s.form_id = ? AND d.instance_id = ? AND d.current = 1 AND s.deleted_at IS NULL AND s.draft = 0
-                """), arguments: [formId, instanceId])
+        try Row.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    SELECT d.* FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
+                    WHERE s.form_id = ? AND d.instance_id = ? AND d.current = 1 AND s.deleted_at IS NULL AND s.draft = 0
+                    """), arguments: [formId, instanceId])
     }
 
     static func insertDef(
         _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, origin: SubmissionOrigin,
         at time: String
     ) throws -> Int64 {
-        try db.run("""
-                INSERT INTO submission_defs (submission_id, form_def_id, instance_id, instance_name, deprecated_id, xml,
-                  submitter_id, device_id, user_agent, current, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                """, [
+        try db.run(
+            """
+            INSERT INTO submission_defs (submission_id, form_def_id, instance_id, instance_name, deprecated_id, xml,
+              submitter_id, device_id, user_agent, current, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+            """,
+            [
                 submissionId, formDefId, parsed.instanceId, parsed.instanceName, parsed.deprecatedId, xml, origin.actorId,
                 origin.deviceId, origin.userAgent, time,
             ])
@@ -245,8 +275,9 @@ enum Submissions {
         let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
         try addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
         try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", [now, submissionId])
-        try Audit.log(db, actorId: origin.actorId, action: "submission.update.version", acteeType: "submission", acteeId: submissionId,
-                      details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
+        try Audit.log(
+            db, actorId: origin.actorId, action: "submission.update.version", acteeType: "submission", acteeId: submissionId,
+            details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
         try SubmissionEntityWork.process(
             db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
             declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
@@ -258,27 +289,32 @@ enum Submissions {
         _ db: Database, defId: Int64, attachments: [IncomingAttachment], actorId: Int64?, submissionId: Int64
     ) throws {
         for attachment in attachments {
-            try db.run("""
-                    INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
-                    WHERE blob IS NULL
-                    """, [defId, attachment.name, attachment.contentType, attachment.data])
+            try db.run(
+                """
+                INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
+                ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
+                WHERE blob IS NULL
+                """, [defId, attachment.name, attachment.contentType, attachment.data])
             if db.changesCount > 0, let actorId {
-                try Audit.log(db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
-                              acteeId: submissionId, details: ["name": .string(attachment.name)])
+                try Audit.log(
+                    db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
+                    acteeId: submissionId, details: ["name": .string(attachment.name)])
             }
         }
     }
 
     /// A submission with its current version; the XML is read only when asked for (lists and writes never need it).
     static func submission(_ db: Database, id: Int64, withXML: Bool = false) throws -> SubmissionRecord? {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT s.*, d.id AS def_id, d.form_def_id, d.instance_id AS def_instance_id, d.instance_name, d.deprecated_id,
-                  \(withXML ? "d.xml" : "X'' AS xml"), d.submitter_id AS def_submitter_id, d.device_id AS def_device_id, d.user_agent AS def_user_agent,
-                  d.created_at AS def_created_at
-                FROM submissions s JOIN submission_defs d ON d.submission_id = s.id AND d.current = 1
-                WHERE s.id = ? AND s.deleted_at IS NULL
-                """), arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT s.*, d.id AS def_id, d.form_def_id, d.instance_id AS def_instance_id, d.instance_name, d.deprecated_id,
+                          \(withXML ? "d.xml" : "X'' AS xml"), d.submitter_id AS def_submitter_id, d.device_id AS def_device_id, d.user_agent AS def_user_agent,
+                          d.created_at AS def_created_at
+                        FROM submissions s JOIN submission_defs d ON d.submission_id = s.id AND d.current = 1
+                        WHERE s.id = ? AND s.deleted_at IS NULL
+                        """), arguments: [id])
         else { return nil }
         let current = SubmissionDefRecord(
             id: row["def_id"], formDefId: row["form_def_id"], instanceId: row["def_instance_id"],
@@ -296,12 +332,14 @@ extension GatewayStore {
     /// Adds or replaces one attachment of the submission's current version over REST.
     public func addSubmissionAttachment(submission: SubmissionRecord, attachment: IncomingAttachment, actorId: Int64) async throws {
         try await write { db in
-            try db.run("""
-                    INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
-                    """, [submission.current.id, attachment.name, attachment.contentType, attachment.data])
-            try Audit.log(db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
-                          acteeId: submission.id, details: ["instanceId": .string(submission.instanceId), "name": .string(attachment.name)])
+            try db.run(
+                """
+                INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
+                ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
+                """, [submission.current.id, attachment.name, attachment.contentType, attachment.data])
+            try Audit.log(
+                db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
+                acteeId: submission.id, details: ["instanceId": .string(submission.instanceId), "name": .string(attachment.name)])
         }
     }
 }

@@ -21,7 +21,9 @@ public enum Timestamp {
     public static func now() -> String { string(Date()) }
 
     public static func date(_ text: String) -> Date? {
-        try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash)
-            .time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+        try? Date(
+            text,
+            strategy: .iso8601.year().month().day().dateSeparator(.dash)
+                .time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 }

@@ -10,7 +10,6 @@ extension Scenario: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
 
-
 @Suite struct EngineScenarioTests {
     @Test(arguments: scenarios)
     func historyMatches(_ scenario: Scenario) throws {

@@ -28,11 +28,14 @@ import EntityScenarios
     }
 
     @Test func missingOrUnsupportedVersionIsNamed() {
-        #expect(EntityFormRules.problem(in: form(version: nil, declarations: [declaration()])) == "Entities specification version is missing.")
-        #expect(EntityFormRules.problem(in: form(version: "2021.1.0", declarations: [declaration()]))
-            == "Entities specification version [2021.1.0] is not supported.")
-        #expect(EntityFormRules.problem(in: form(version: "2026.1.0", declarations: [declaration()]))
-            == "Entities specification version [2026.1.0] is not supported.")
+        #expect(
+            EntityFormRules.problem(in: form(version: nil, declarations: [declaration()])) == "Entities specification version is missing.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2021.1.0", declarations: [declaration()]))
+                == "Entities specification version [2021.1.0] is not supported.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2026.1.0", declarations: [declaration()]))
+                == "Entities specification version [2026.1.0] is not supported.")
         #expect(EntityFormRules.problem(in: form(version: "2025.1.3", declarations: [declaration()])) == nil)
     }
 
@@ -43,16 +46,21 @@ import EntityScenarios
     }
 
     @Test func badDatasetOrPropertyNamesAreNamed() {
-        #expect(EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(dataset: "")])) == "Dataset name is missing.")
-        #expect(EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(dataset: "a.b")])) == "Invalid dataset name.")
-        #expect(EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(properties: ["label"])]))
-            == "Invalid entity property name.")
-        #expect(EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(properties: ["h", "h"])]))
-            == "Multiple Form Fields cannot be saved to a single property.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(dataset: "")])) == "Dataset name is missing.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(dataset: "a.b")])) == "Invalid dataset name.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(properties: ["label"])]))
+                == "Invalid entity property name.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(properties: ["h", "h"])]))
+                == "Multiple Form Fields cannot be saved to a single property.")
     }
 
     @Test func aDeclarationMustAllowSomeAction() {
-        #expect(EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(create: false, update: false)]))
-            == "The form must specify at least one entity action, for example, create or update.")
+        #expect(
+            EntityFormRules.problem(in: form(version: "2024.1.0", declarations: [declaration(create: false, update: false)]))
+                == "The form must specify at least one entity action, for example, create or update.")
     }
 }

@@ -18,9 +18,15 @@ import Testing
             for branch in branches.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)) {
                 let trunk = 1
                 for step in 0..<Int.random(in: 1...4, using: &random) {
-                    pending.append(Changes.update(
-                        uuid, base: trunk + step, trunk: trunk, branch: branch,
-                        [(["height", "circumference", "species"].randomElement(using: &random)!, String(Int.random(in: 0...9, using: &random)))]))
+                    pending.append(
+                        Changes.update(
+                            uuid, base: trunk + step, trunk: trunk, branch: branch,
+                            [
+                                (
+                                    ["height", "circumference", "species"].randomElement(using: &random)!,
+                                    String(Int.random(in: 0...9, using: &random))
+                                )
+                            ]))
                 }
             }
         }

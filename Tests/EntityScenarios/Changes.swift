@@ -33,9 +33,10 @@ public struct ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
     public var data: [String: String]
     public var label: String
 
-    public init(_ version: Int, base: Int?, branch: String? = nil, trunk: Int? = nil, branchBase: Int? = nil, conflict: Conflict? = nil,
-         _ data: [String: String], label: String = "Oak")
-    {
+    public init(
+        _ version: Int, base: Int?, branch: String? = nil, trunk: Int? = nil, branchBase: Int? = nil, conflict: Conflict? = nil,
+        _ data: [String: String], label: String = "Oak"
+    ) {
         self.version = version
         self.base = base
         self.branch = branch

@@ -64,7 +64,8 @@ public let scenarios: [Scenario] = [
             ExpectedVersion(1, base: nil, ["height": "10", "circumference": "20"]),
             ExpectedVersion(2, base: 1, ["height": "12", "circumference": "20"]),
             ExpectedVersion(3, base: 1, branch: A, trunk: 1, branchBase: 1, conflict: .soft, ["height": "12", "circumference": "30"]),
-            ExpectedVersion(4, base: 3, branch: A, trunk: 1, branchBase: 2, conflict: .soft, ["height": "11", "circumference": "30"], label: "ELM"),
+            ExpectedVersion(
+                4, base: 3, branch: A, trunk: 1, branchBase: 2, conflict: .soft, ["height": "11", "circumference": "30"], label: "ELM"),
         ],
         entityConflict: .soft),
     Scenario(
@@ -199,4 +200,3 @@ public let scenarios: [Scenario] = [
         ],
         entityConflict: .hard, conflicting: [2: ["height", "label"]]),
 ]
-

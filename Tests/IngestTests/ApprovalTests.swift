@@ -12,7 +12,8 @@ import Testing
     func prepared(_ harness: Harness) async throws -> Int64 {
         let project = try await harness.createProject()
         try await harness.publishForm("trees_upsert", project: project)
-        let patch = try await harness.sendJSON(.patch, "/v1/projects/\(project)/datasets/trees", ["approvalRequired": true, "name": "ignored"])
+        let patch = try await harness.sendJSON(
+            .patch, "/v1/projects/\(project)/datasets/trees", ["approvalRequired": true, "name": "ignored"])
         #expect(try patch.json()["approvalRequired"]?.boolValue == true)
         #expect(try patch.json()["name"]?.stringValue == "trees")
         return project
@@ -91,7 +92,8 @@ import Testing
         try await Harness.run { harness in
             let project = try await prepared(harness)
             try await submit(harness, project, Changes.create([("height", "10")]), number: 1)
-            let off = try await harness.sendJSON(.patch, "/v1/projects/\(project)/datasets/trees?convert=false", ["approvalRequired": false])
+            let off = try await harness.sendJSON(
+                .patch, "/v1/projects/\(project)/datasets/trees?convert=false", ["approvalRequired": false])
             #expect(off.status == .ok)
             #expect(try await versions(harness, project) == [])
             try await submit(harness, project, Changes.create([("height", "10")], uuid: "e7000000-0000-4000-8000-000000000009"), number: 2)
@@ -125,11 +127,14 @@ import Testing
             let project = try await prepared(harness)
             try await submit(harness, project, Changes.create([("height", "10")]), number: 1)
             let original = String(decoding: EntityScenarioHTTPTests.xml(Changes.create([("height", "10")]), number: 1), as: UTF8.self)
-            let edited = original
+            let edited =
+                original
                 .replacingOccurrences(of: "<height>10</height>", with: "<height>15</height>")
                 .replacingOccurrences(
                     of: "<instanceID>uuid:00000000-0000-4000-8000-000000000001</instanceID>",
-                    with: "<instanceID>uuid:00000000-0000-4000-8000-000000000099</instanceID><deprecatedID>uuid:00000000-0000-4000-8000-000000000001</deprecatedID>")
+                    with:
+                        "<instanceID>uuid:00000000-0000-4000-8000-000000000099</instanceID><deprecatedID>uuid:00000000-0000-4000-8000-000000000001</deprecatedID>"
+                )
             #expect(try await harness.submitOpenRosa(project: project, xml: Data(edited.utf8)).status == .created)
             try await review(harness, project, number: 1, "approved")
             let entity = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)").json()

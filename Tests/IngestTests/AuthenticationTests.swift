@@ -18,7 +18,8 @@ import Testing
 
     @Test func wrongPasswordIs401WithCentralsProblem() async throws {
         try await Harness.run { harness in
-            let response = try await harness.sendJSON(.post, "/v1/sessions", ["email": .string(Harness.adminEmail), "password": "nope"], token: .some(nil))
+            let response = try await harness.sendJSON(
+                .post, "/v1/sessions", ["email": .string(Harness.adminEmail), "password": "nope"], token: .some(nil))
             #expect(response.status == .unauthorized)
             #expect(response.problemCode == 401.2)
             #expect(try response.json()["message"]?.stringValue == "Could not authenticate with the provided credentials.")
@@ -45,7 +46,8 @@ import Testing
     @Test func loggingOutEndsTheSession() async throws {
         try await Harness.run { harness in
             let login = try await harness.sendJSON(
-                .post, "/v1/sessions", ["email": .string(Harness.adminEmail), "password": .string(Harness.adminPassword)], token: .some(nil))
+                .post, "/v1/sessions", ["email": .string(Harness.adminEmail), "password": .string(Harness.adminPassword)], token: .some(nil)
+            )
             let token = try login.json()["token"]!.stringValue!
             #expect(try await harness.send(.delete, "/v1/sessions/\(token)", token: token).status == .ok)
             #expect(try await harness.send(.get, "/v1/users/current", token: token).problemCode == 401.2)
@@ -56,7 +58,8 @@ import Testing
     @Test func basicAuthenticationWorksForWebUsers() async throws {
         try await Harness.run { harness in
             let credentials = Data("\(Harness.adminEmail):\(Harness.adminPassword)".utf8).base64EncodedString()
-            let response = try await harness.send(.get, "/v1/users/current", token: .some(nil), headers: [.authorization: "Basic \(credentials)"])
+            let response = try await harness.send(
+                .get, "/v1/users/current", token: .some(nil), headers: [.authorization: "Basic \(credentials)"])
             #expect(response.status == .ok)
         }
     }

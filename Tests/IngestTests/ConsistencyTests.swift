@@ -32,7 +32,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("changed data", "UPDATE entity_versions SET data = '{\"height\":\"99\",\"circumference\":\"20\"}' WHERE version = 2", ["data", "replay"]),
+        (
+            "changed data", "UPDATE entity_versions SET data = '{\"height\":\"99\",\"circumference\":\"20\"}' WHERE version = 2",
+            ["data", "replay"]
+        ),
         ("deleted middle version", "DELETE FROM entity_versions WHERE version = 2", ["versionNumbers", "currentVersion", "replay"]),
         ("two current versions", "UPDATE entity_versions SET current = 1 WHERE version = 1", ["current"]),
         ("flipped conflict", "UPDATE entities SET conflict = 'hard'", ["conflict", "replay"]),
@@ -61,8 +64,9 @@ import Testing
             let audit = try #require(try await harness.audits("entity.repair").first)
             #expect(audit["details"]?["before"] != nil && audit["details"]?["after"] != nil)
             let versions = try await harness.send(.get, "\(base)/versions").json().arrayValue ?? []
-            #expect(versions.last?["source"]?["submission"]?["instanceId"]?.stringValue == "uuid:00000000-0000-4000-8000-000000000002",
-                    "repair keeps where each version came from")
+            #expect(
+                versions.last?["source"]?["submission"]?["instanceId"]?.stringValue == "uuid:00000000-0000-4000-8000-000000000002",
+                "repair keeps where each version came from")
         }
     }
 
@@ -93,7 +97,8 @@ import Testing
             _ = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets", ["name": "wells"])
             _ = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets/wells/properties", ["name": "depth"])
             let wells: [JSONValue] = (0..<5).map { .object(["label": .string("Well \($0)"), "data": ["depth": .string("\($0)")]]) }
-            _ = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets/wells/entities", ["entities": .array(wells), "source": ["name": "t"]])
+            _ = try await harness.sendJSON(
+                .post, "/v1/projects/\(project)/datasets/wells/entities", ["entities": .array(wells), "source": ["name": "t"]])
             try await corrupt(harness, "UPDATE entity_versions SET label = 'Broken' WHERE id = (SELECT MAX(id) FROM entity_versions)")
             let report = try await harness.store.consistencyReport(projectId: nil, batch: 2)
             #expect(report.checked == 6)
@@ -108,9 +113,11 @@ import Testing
         try await Harness.run { harness in
             let base = try await history(harness)
             let dataset = base.components(separatedBy: "/entities/")[0]
-            let results = try await harness.sendJSON(.post, "\(dataset)/consistency", ["uuids": [.string(Self.tree), "e7000000-0000-4000-8000-0000000000ff"]])
+            let results = try await harness.sendJSON(
+                .post, "\(dataset)/consistency", ["uuids": [.string(Self.tree), "e7000000-0000-4000-8000-0000000000ff"]])
             #expect(try results.json().arrayValue?.map { $0["valid"]?.boolValue } == [true, nil])
-            let tooMany = try await harness.sendJSON(.post, "\(dataset)/consistency", ["uuids": .array((0...100).map { _ in .string(Self.tree) })])
+            let tooMany = try await harness.sendJSON(
+                .post, "\(dataset)/consistency", ["uuids": .array((0...100).map { _ in .string(Self.tree) })])
             #expect(tooMany.problemCode == 400.8)
         }
     }
@@ -119,7 +126,9 @@ import Testing
         try await Harness.run { harness in
             let base = try await history(harness)
             // A faulty writer: whatever version 5 is meant to hold, the stored row loses its data.
-            try await corrupt(harness, """
+            try await corrupt(
+                harness,
+                """
                 CREATE TRIGGER damage AFTER INSERT ON entity_versions WHEN NEW.version = 5
                 BEGIN UPDATE entity_versions SET data = '{}' WHERE id = NEW.id; END
                 """)

@@ -16,7 +16,8 @@ import Testing
         try await Harness.run { harness in
             let base = try await prepared(harness)
             let uuid = "12345678-1234-4123-8234-123456789abc"
-            let created = try await harness.sendJSON(.post, "\(base)/entities", ["uuid": .string(uuid), "label": "Birch", "data": ["height": "3"]])
+            let created = try await harness.sendJSON(
+                .post, "\(base)/entities", ["uuid": .string(uuid), "label": "Birch", "data": ["height": "3"]])
             #expect(created.status == .ok)
             #expect(try created.json()["currentVersion"]?["data"] == ["height": "3"])
             let stale = try await harness.sendJSON(.patch, "\(base)/entities/\(uuid)?baseVersion=3", ["data": ["height": "4"]])
@@ -58,13 +59,17 @@ import Testing
     @Test func bulkCreateThenCSVAndODataAsPyodkReadsThem() async throws {
         try await Harness.run { harness in
             let base = try await prepared(harness)
-            let bulk = try await harness.sendJSON(.post, "\(base)/entities", [
-                "entities": [["label": "A", "data": ["height": "1"]], ["label": "B", "data": ["species": "Fir"]]],
-                "source": ["name": "pyodk"],
-            ])
+            let bulk = try await harness.sendJSON(
+                .post, "\(base)/entities",
+                [
+                    "entities": [["label": "A", "data": ["height": "1"]], ["label": "B", "data": ["species": "Fir"]]],
+                    "source": ["name": "pyodk"],
+                ])
             #expect(try bulk.json()["success"]?.boolValue == true)
             let csv = try await harness.send(.get, "\(base)/entities.csv").text.split(separator: "\n")
-            #expect(csv.first == "__id,label,species,height,circumference,__createdAt,__creatorId,__creatorName,__updates,__updatedAt,__version")
+            #expect(
+                csv.first == "__id,label,species,height,circumference,__createdAt,__creatorId,__creatorName,__updates,__updatedAt,__version"
+            )
             #expect(csv.count == 3)
             let odata = try await harness.send(.get, "\(base).svc/Entities?%24top=1&%24count=True")
             #expect(odata.headers[.init("OData-Version")!] == "4.0")

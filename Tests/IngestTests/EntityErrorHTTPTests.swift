@@ -12,7 +12,8 @@ import Testing
 
     static func upsert(_ attributes: String, number: Int, label: String = "", fields: String = "<height>1</height>") -> Data {
         let instance = String(format: "uuid:00000000-0000-4000-8000-%012d", number)
-        return Data("""
+        return Data(
+            """
             <data id="trees_upsert" version="1">\(fields)<meta><entity dataset="trees" \(attributes)><label>\(label)</label></entity><instanceID>\(instance)</instanceID></meta></data>
             """.utf8)
     }
@@ -24,7 +25,10 @@ import Testing
         ("trunkVersion without branchId", [create, #"update="1" baseVersion="1" trunkVersion="1" id="\#(tree)""#], 400.2),
         ("non-integer base version", [create, #"update="1" baseVersion="one" id="\#(tree)""#], 400.11),
         ("unknown base version", [create, #"update="1" baseVersion="7" id="\#(tree)""#], 404.9),
-        ("trunk above the newest version", [create, #"update="1" baseVersion="5" trunkVersion="5" branchId="\#(Changes.branchA)" id="\#(tree)""#], 404.9),
+        (
+            "trunk above the newest version",
+            [create, #"update="1" baseVersion="5" trunkVersion="5" branchId="\#(Changes.branchA)" id="\#(tree)""#], 404.9
+        ),
         ("unknown entity", [#"update="1" baseVersion="1" id="\#(tree)""#], 404.8),
         ("not a version 4 uuid", [#"create="1" id="12345""#], 400.11),
         ("create without label", [#"create="1" id="\#(tree)""#], 400.2),
@@ -35,7 +39,8 @@ import Testing
             try await harness.publishForm("trees_upsert", project: project)
             for (number, attributes) in blocks.enumerated() {
                 let label = attributes == Self.create ? "Oak" : ""  // only the well-formed create carries a label
-                let response = try await harness.submitOpenRosa(project: project, xml: Self.upsert(attributes, number: number, label: label))
+                let response = try await harness.submitOpenRosa(
+                    project: project, xml: Self.upsert(attributes, number: number, label: label))
                 #expect(response.status == .created, "\(name)")
             }
             let submissions = try await harness.send(.get, "/v1/projects/\(project)/forms/trees_upsert/submissions").json()
@@ -51,7 +56,8 @@ import Testing
             try await harness.publishForm("trees_upsert", project: project)
             _ = try await harness.submitOpenRosa(project: project, xml: Self.upsert(Self.create, number: 1, label: "Oak"))
             #expect(try await harness.send(.delete, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)").status == .ok)
-            _ = try await harness.submitOpenRosa(project: project, xml: Self.upsert(#"update="1" baseVersion="1" id="\#(Self.tree)""#, number: 2))
+            _ = try await harness.submitOpenRosa(
+                project: project, xml: Self.upsert(#"update="1" baseVersion="1" id="\#(Self.tree)""#, number: 2))
             _ = try await harness.submitOpenRosa(project: project, xml: Self.upsert(Self.create, number: 3, label: "Oak"))
             let codes = try await harness.audits("entity.error").map { $0["details"]?["problem"]?["problemCode"] }
             #expect(codes == [.double(409.19), .double(404.11)])
@@ -82,7 +88,9 @@ import Testing
             #expect(people.arrayValue?.count == 2)
             let error = try #require(try await harness.audits("entity.error").first)
             #expect(error["details"]?["problem"]?["problemCode"] == .double(400.43))
-            #expect(error["details"]?["errorMessage"]?.stringValue?.hasPrefix("Failed to process 3 entities in submission due to 1 errors: (Entity 2)") == true)
+            #expect(
+                error["details"]?["errorMessage"]?.stringValue?.hasPrefix(
+                    "Failed to process 3 entities in submission due to 1 errors: (Entity 2)") == true)
         }
     }
 }

@@ -35,7 +35,8 @@ import Testing
             #expect(entity["conflict"] == .null)
             #expect(entity["currentVersion"]?["version"]?.intValue == 1)
             let csv = try await harness.send(.get, "/v1/projects/\(project)/forms/trees_update/attachments/trees.csv")
-            #expect(csv.text == "name,label,__version,species,height,circumference\n\(Self.tree),Quercus robur 101,1,Quercus robur,12.5,210\n")
+            #expect(
+                csv.text == "name,label,__version,species,height,circumference\n\(Self.tree),Quercus robur 101,1,Quercus robur,12.5,210\n")
             #expect(try await harness.audits("entity.create").count == 1)
         }
     }
@@ -52,7 +53,8 @@ import Testing
             #expect(backlog.first?["entityUuid"]?.stringValue == Self.tree)
             try await submit(harness, project, "trees_update", "update-1")
             #expect(try await harness.send(.get, "/v1/backlog").json() == [])
-            let versions = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)/versions")
+            let versions =
+                try await harness.send(.get, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)/versions")
                 .json().arrayValue ?? []
             #expect(versions.map { $0["version"]?.intValue } == [1, 2, 3, 4])
             #expect(versions.map { $0["baseVersion"] } == [.null, 1, 2, 3])
@@ -134,7 +136,8 @@ import Testing
         try await Harness.run { harness in
             let project = try await harness.createProject()
             try await harness.publishForm("households_repeat", project: project)
-            let response = try await harness.submitOpenRosa(project: project, xml: SampleFiles.submission("households_repeat", "household-1"))
+            let response = try await harness.submitOpenRosa(
+                project: project, xml: SampleFiles.submission("households_repeat", "household-1"))
             #expect(response.status == .created)
             let people = try await harness.send(.get, "/v1/projects/\(project)/datasets/people/entities").json().arrayValue ?? []
             #expect(people.count == 3)

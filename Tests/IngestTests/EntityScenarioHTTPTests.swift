@@ -19,7 +19,8 @@ import Testing
             "id=\"\(change.uuid)\"",
         ].joined(separator: " ")
         let instance = String(format: "uuid:00000000-0000-4000-8000-%012d", number)
-        return Data("""
+        return Data(
+            """
             <?xml version='1.0' ?><data id="trees_upsert" version="1"><mode/>\(fields)<meta><entity \(attributes)><label>\(change.label ?? "")</label></entity><instanceID>\(instance)</instanceID></meta></data>
             """.utf8)
     }
@@ -51,7 +52,8 @@ import Testing
                     branch: version["branchId"]?.stringValue, trunk: version["trunkVersion"]?.intValue.map(Int.init),
                     branchBase: version["branchBaseVersion"]?.intValue.map(Int.init),
                     conflict: version["conflict"]?.stringValue.flatMap(Conflict.init(rawValue:)),
-                    Dictionary(uniqueKeysWithValues: (version["data"]?.objectValue?.pairs ?? []).map { ($0.key, $0.value.stringValue ?? "") }),
+                    Dictionary(
+                        uniqueKeysWithValues: (version["data"]?.objectValue?.pairs ?? []).map { ($0.key, $0.value.stringValue ?? "") }),
                     label: version["label"]?.stringValue ?? "")
             }
             #expect(actual == scenario.expected)

@@ -116,7 +116,8 @@ import Testing
             let response = try await harness.send(
                 .post, "/v1/projects/\(project)/forms?publish=true", body: Data(xml.utf8), contentType: "application/xml")
             #expect(response.problemCode == 400.25)
-            #expect(try response.json()["message"]?.stringValue == "The entity definition within the form is invalid. Invalid dataset name.")
+            #expect(
+                try response.json()["message"]?.stringValue == "The entity definition within the form is invalid. Invalid dataset name.")
             #expect(try await harness.send(.get, "/v1/projects/\(project)/forms").json() == [])
             #expect(try await harness.send(.get, "/v1/projects/\(project)/datasets").json() == [])
         }

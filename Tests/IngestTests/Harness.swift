@@ -74,7 +74,10 @@ struct Harness: Sendable {
         let boundary = "----gateway-test-boundary"
         var body = Data()
         func part(_ name: String, _ filename: String, _ contentType: String, _ data: Data) {
-            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8))
+            body.append(
+                Data(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                        .utf8))
             body.append(data)
             body.append(Data("\r\n".utf8))
         }

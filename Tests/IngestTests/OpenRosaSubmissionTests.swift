@@ -86,7 +86,8 @@ import Testing
             let project = try await harness.createProject()
             try await harness.publishForm("trees_registration", project: project)
             _ = try await harness.submitOpenRosa(project: project, xml: SampleFiles.submission("trees_registration", "reg-1-oak"))
-            let edit = try await harness.submitOpenRosa(project: project, xml: SampleFiles.submission("trees_registration", "reg-1-oak-edited"))
+            let edit = try await harness.submitOpenRosa(
+                project: project, xml: SampleFiles.submission("trees_registration", "reg-1-oak-edited"))
             #expect(edit.status == .created)
             let list = try await harness.send(.get, "/v1/projects/\(project)/forms/trees_registration/submissions").json().arrayValue ?? []
             #expect(list.count == 1)
@@ -105,7 +106,13 @@ import Testing
                 ("malformed", Data("<data id=\"site_photo\"><meta>".utf8), .badRequest),
                 ("unknown form", Data(valid.replacingOccurrences(of: #"id="site_photo""#, with: #"id="nope""#).utf8), .notFound),
                 ("old version", Data(valid.replacingOccurrences(of: #"version="1""#, with: #"version="0""#).utf8), .notFound),
-                ("no instanceID", Data(valid.replacingOccurrences(of: #"<instanceID>"#, with: "<other>").replacingOccurrences(of: "</instanceID>", with: "</other>").utf8), .badRequest),
+                (
+                    "no instanceID",
+                    Data(
+                        valid.replacingOccurrences(of: #"<instanceID>"#, with: "<other>").replacingOccurrences(
+                            of: "</instanceID>", with: "</other>"
+                        ).utf8), .badRequest
+                ),
                 ("external entity", Data((#"<!DOCTYPE data [<!ENTITY e SYSTEM "file:///etc/passwd">]>"# + valid).utf8), .badRequest),
                 ("too large", Data((valid + String(repeating: " ", count: 70 * 1024)).utf8), .badRequest),
             ]

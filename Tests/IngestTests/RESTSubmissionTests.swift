@@ -38,7 +38,8 @@ import Testing
     @Test func reviewStateIsSetAndValidated() async throws {
         try await Harness.run { harness in
             let (_, base) = try await prepared(harness)
-            _ = try await harness.send(.post, base, body: SampleFiles.submission("trees_registration", "reg-2-beech"), contentType: "application/xml")
+            _ = try await harness.send(
+                .post, base, body: SampleFiles.submission("trees_registration", "reg-2-beech"), contentType: "application/xml")
             let approved = try await harness.sendJSON(.patch, "\(base)/\(Self.instance)", ["reviewState": "approved"])
             #expect(try approved.json()["reviewState"]?.stringValue == "approved")
             let wrong = try await harness.sendJSON(.patch, "\(base)/\(Self.instance)", ["reviewState": "great"])
@@ -70,7 +71,8 @@ import Testing
     @Test func restPostIgnoresDeprecatedIDAndMakesANewSubmission() async throws {
         try await Harness.run { harness in
             let (_, base) = try await prepared(harness)
-            _ = try await harness.send(.post, base, body: SampleFiles.submission("trees_registration", "reg-1-oak"), contentType: "application/xml")
+            _ = try await harness.send(
+                .post, base, body: SampleFiles.submission("trees_registration", "reg-1-oak"), contentType: "application/xml")
             let edit = try await harness.send(
                 .post, base, body: SampleFiles.submission("trees_registration", "reg-1-oak-edited"), contentType: "application/xml")
             #expect(edit.status == .ok)
@@ -81,7 +83,8 @@ import Testing
     @Test func deletedSubmissionDisappears() async throws {
         try await Harness.run { harness in
             let (_, base) = try await prepared(harness)
-            _ = try await harness.send(.post, base, body: SampleFiles.submission("trees_registration", "reg-2-beech"), contentType: "application/xml")
+            _ = try await harness.send(
+                .post, base, body: SampleFiles.submission("trees_registration", "reg-2-beech"), contentType: "application/xml")
             #expect(try await harness.send(.delete, "\(base)/\(Self.instance)").status == .ok)
             #expect(try await harness.send(.get, "\(base)/\(Self.instance)").problemCode == 404.1)
             #expect(try await harness.send(.get, base).json() == [])
@@ -94,7 +97,10 @@ import Testing
             let valid = String(decoding: try SampleFiles.submission("trees_registration", "reg-2-beech"), as: UTF8.self)
             let cases: [(String, String, String, Double)] = [
                 ("malformed", "<data", "application/xml", 400.1),
-                ("other form", valid.replacingOccurrences(of: #"id="trees_registration""#, with: #"id="site_photo""#), "application/xml", 400.8),
+                (
+                    "other form", valid.replacingOccurrences(of: #"id="trees_registration""#, with: #"id="site_photo""#), "application/xml",
+                    400.8
+                ),
                 ("version mismatch", valid.replacingOccurrences(of: #"version="1""#, with: #"version="9""#), "application/xml", 404.6),
                 ("no instanceID", valid.replacingOccurrences(of: "instanceID>", with: "somethingElse>"), "application/xml", 400.2),
                 ("json body", valid, "application/json", 400.8),

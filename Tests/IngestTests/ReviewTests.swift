@@ -39,7 +39,10 @@ import Testing
             #expect(versions[0]["baseDiff"] == [:] && versions[0]["serverDiff"] == [:])
             #expect(versions.map { $0["lastGoodVersion"]?.boolValue } == [false, true, false, false])
             #expect(versions.map { $0["resolved"]?.boolValue } == [false, false, false, false])
-            for key in ["version", "baseVersion", "branchId", "trunkVersion", "branchBaseVersion", "conflictingProperties", "data", "dataReceived", "label", "source"] {
+            for key in [
+                "version", "baseVersion", "branchId", "trunkVersion", "branchBaseVersion", "conflictingProperties", "data", "dataReceived",
+                "label", "source",
+            ] {
                 #expect(v4[key] != nil, "\(key)")
             }
             let relevant = try await harness.send(.get, "\(base)/versions?relevantToConflict=true").json().arrayValue ?? []
@@ -62,7 +65,8 @@ import Testing
             let (project, base) = try await example(harness)
             let dataset = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees").json()
             #expect(dataset["conflicts"]?.intValue == 1)
-            let inConflict = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees.svc/Entities?$filter=__system/conflict%20ne%20null")
+            let inConflict = try await harness.send(
+                .get, "/v1/projects/\(project)/datasets/trees.svc/Entities?$filter=__system/conflict%20ne%20null")
             #expect(try inConflict.json()["value"]?.arrayValue?.count == 1)
 
             let stale = try await harness.send(.patch, "\(base)?resolve=true&baseVersion=2")

@@ -30,7 +30,10 @@ import Testing
         try await old.write { db in
             try db.execute(sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('user', 'Old', '2025-01-01T00:00:00.000Z')")
             try db.execute(sql: "INSERT INTO users (actor_id, email, password_hash) VALUES (1, 'old@example.com', 'h')")
-            try db.execute(sql: "INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at) VALUES (1, 'submission.create', 'submission', 7, '{}', '2025-01-01T00:00:00.000Z')")
+            try db.execute(
+                sql:
+                    "INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at) VALUES (1, 'submission.create', 'submission', 7, '{}', '2025-01-01T00:00:00.000Z')"
+            )
         }
         try old.close()
         let store = try GatewayStore(path: path)

@@ -18,14 +18,17 @@ struct TemporaryStore {
 
     func reopen() throws -> GatewayStore { try GatewayStore(path: path) }
 
-    static let formXML = Data("""
+    static let formXML = Data(
+        """
         <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">
         <h:head><h:title>Simple</h:title><model><instance><data id="simple" version="1"><q/><meta><instanceID/></meta></data></instance></model></h:head></h:html>
         """.utf8)
 
     static func submission(_ instanceId: String, answer: String = "a", deprecatedId: String? = nil) -> Data {
         let deprecated = deprecatedId.map { "<deprecatedID>\($0)</deprecatedID>" } ?? ""
-        return Data(#"<data id="simple" version="1"><q>\#(answer)</q><meta><instanceID>\#(instanceId)</instanceID>\#(deprecated)</meta></data>"#.utf8)
+        return Data(
+            #"<data id="simple" version="1"><q>\#(answer)</q><meta><instanceID>\#(instanceId)</instanceID>\#(deprecated)</meta></data>"#
+                .utf8)
     }
 
     /// A published form and its user, ready for submissions.

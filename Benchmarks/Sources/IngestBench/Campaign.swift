@@ -38,16 +38,19 @@ struct Campaign {
         for e in 0..<shape.entities {
             let uuid = String(format: "e7000000-%04x-4000-8000-%012d", Int(shape.seed % 0xffff), e)
             campaign.entities.append(uuid)
-            campaign.creates.append(.submission(upsert(
-                uuid: uuid, create: true, base: nil, trunk: nil, branch: nil, label: "Tree \(e)",
-                fields: [("species", "Quercus"), ("height", "10"), ("circumference", "20")], instance: instance())))
+            campaign.creates.append(
+                .submission(
+                    upsert(
+                        uuid: uuid, create: true, base: nil, trunk: nil, branch: nil, label: "Tree \(e)",
+                        fields: [("species", "Quercus"), ("height", "10"), ("circumference", "20")], instance: instance())))
             for b in 0..<shape.branchesPerEntity {
                 let branch = String(format: "b7a0c0de-%04x-4000-8000-%012d", b, e)
                 var updates: [Work] = (1...shape.updatesPerBranch).map { step in
                     let field = ["height", "circumference", "species"][Int(random.next() % 3)]
-                    return .submission(upsert(
-                        uuid: uuid, create: false, base: step, trunk: 1, branch: branch, label: nil,
-                        fields: [(field, String(random.next() % 1000))], instance: instance()))
+                    return .submission(
+                        upsert(
+                            uuid: uuid, create: false, base: step, trunk: 1, branch: branch, label: nil,
+                            fields: [(field, String(random.next() % 1000))], instance: instance()))
                 }
                 if shape.backwards {
                     updates.reverse()
@@ -80,8 +83,11 @@ struct Campaign {
         uuid: String, create: Bool, base: Int?, trunk: Int?, branch: String?, label: String?, fields: [(String, String)], instance: String
     ) -> Data {
         let values = fields.map { "<\($0.0)>\($0.1)</\($0.0)>" }.joined()
-        let entity = "<entity dataset=\"trees\" create=\"\(create)\" update=\"\(!create)\" baseVersion=\"\(base.map(String.init) ?? "")\" trunkVersion=\"\(trunk.map(String.init) ?? "")\" branchId=\"\(branch ?? "")\" id=\"\(uuid)\"><label>\(label ?? "")</label></entity>"
-        return Data("<?xml version='1.0' ?><data id=\"trees_upsert\" version=\"1\"><mode/>\(values)<meta>\(entity)<instanceID>\(instance)</instanceID></meta></data>".utf8)
+        let entity =
+            "<entity dataset=\"trees\" create=\"\(create)\" update=\"\(!create)\" baseVersion=\"\(base.map(String.init) ?? "")\" trunkVersion=\"\(trunk.map(String.init) ?? "")\" branchId=\"\(branch ?? "")\" id=\"\(uuid)\"><label>\(label ?? "")</label></entity>"
+        return Data(
+            "<?xml version='1.0' ?><data id=\"trees_upsert\" version=\"1\"><mode/>\(values)<meta>\(entity)<instanceID>\(instance)</instanceID></meta></data>"
+                .utf8)
     }
 
     /// A big_survey submission with all 250 answers.

@@ -46,7 +46,10 @@ struct GatewayClient: Sendable {
     /// An OpenRosa submission as Collect sends it.
     func submit(project: Int, xml: Data) async throws -> Answer {
         var body = Data()
-        body.append(Data("--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n".utf8))
+        body.append(
+            Data(
+                "--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n"
+                    .utf8))
         body.append(xml)
         body.append(Data("\r\n--\(Self.boundary)--\r\n".utf8))
         return try await send(
@@ -56,7 +59,9 @@ struct GatewayClient: Sendable {
 
     mutating func logIn() async throws {
         let answer = try await json(.POST, "/v1/sessions", ["email": ServerProcess.email, "password": ServerProcess.password])
-        guard let token = (answer.json as? [String: Any])?["token"] as? String else { throw BenchError.setup("login failed: \(answer.status)") }
+        guard let token = (answer.json as? [String: Any])?["token"] as? String else {
+            throw BenchError.setup("login failed: \(answer.status)")
+        }
         self.token = token
     }
 

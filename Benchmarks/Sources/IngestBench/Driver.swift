@@ -34,7 +34,8 @@ struct Driver {
                 try? await Task.sleep(for: .seconds(1))
                 let count = done.load(ordering: .relaxed)
                 let elapsed = (ContinuousClock.now - start).seconds
-                FileHandle.standardError.write(Data(String(format: "\r  %@: %d/%d (%.0f/s)   ", label, count, work.count, Double(count) / max(elapsed, 0.001)).utf8))
+                FileHandle.standardError.write(
+                    Data(String(format: "\r  %@: %d/%d (%.0f/s)   ", label, count, work.count, Double(count) / max(elapsed, 0.001)).utf8))
             }
         }
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
@@ -56,7 +57,8 @@ struct Driver {
                                 if !(200..<300).contains(answer.status) {
                                     outcome.errors += 1
                                     if outcome.errorSamples.count < 3 {
-                                        outcome.errorSamples.append("\(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+                                        outcome.errorSamples.append(
+                                            "\(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
                                     }
                                 }
                                 break

@@ -57,14 +57,20 @@ struct IngestBench: AsyncParsableCommand {
     }
 
     static func table(_ results: [ScenarioResult]) -> String {
-        var lines = ["| scenario | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | holds | releases | forced | conflicts | backlog after | peak RSS MB | consistency | SQLite tx/s | ratio |",
-                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+        var lines = [
+            "| scenario | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | holds | releases | forced | conflicts | backlog after | peak RSS MB | consistency | SQLite tx/s | ratio |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        ]
         for r in results {
-            lines.append(String(
-                format: "| %@ | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f | %d | %.0f | %@ | %.0f | %.0f%% |",
-                r.name, r.requests, r.throughput, r.p50, r.p90, r.p99, r.p999, r.max, r.errors, r.holds, r.releases, r.forced, r.conflicts,
-                r.backlogAfter, r.peakRSSMB, r.consistencyInvalid == 0 ? "clean (\(r.consistencyChecked))" : "INVALID \(r.consistencyInvalid)",
-                r.referenceTPS, r.ratio * 100))
+            lines.append(
+                String(
+                    format:
+                        "| %@ | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f | %d | %.0f | %@ | %.0f | %.0f%% |",
+                    r.name, r.requests, r.throughput, r.p50, r.p90, r.p99, r.p999, r.max, r.errors, r.holds, r.releases, r.forced,
+                    r.conflicts,
+                    r.backlogAfter, r.peakRSSMB,
+                    r.consistencyInvalid == 0 ? "clean (\(r.consistencyChecked))" : "INVALID \(r.consistencyInvalid)",
+                    r.referenceTPS, r.ratio * 100))
             for (key, value) in r.extra.sorted(by: { $0.key < $1.key }) { lines.append("|   \(key) = \(String(format: "%.2f", value)) |") }
             for note in r.notes { lines.append("|   note: \(note) |") }
         }

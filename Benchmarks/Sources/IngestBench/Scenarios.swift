@@ -60,13 +60,21 @@ struct ScenarioRunner {
             let shape: Campaign.Shape
             switch name {
             case "conflict-heavy":
-                shape = .init(entities: count(20), branchesPerEntity: 50, updatesPerBranch: 2, shuffledShare: 0.3, backwards: false, onlineShare: 0.05, seed: seed)
+                shape = .init(
+                    entities: count(20), branchesPerEntity: 50, updatesPerBranch: 2, shuffledShare: 0.3, backwards: false,
+                    onlineShare: 0.05, seed: seed)
             case "backwards":
-                shape = .init(entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0, backwards: true, onlineShare: 0, seed: seed)
+                shape = .init(
+                    entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0, backwards: true, onlineShare: 0,
+                    seed: seed)
             case "shuffled-30":
-                shape = .init(entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0.3, backwards: false, onlineShare: 0.02, seed: seed)
+                shape = .init(
+                    entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0.3, backwards: false,
+                    onlineShare: 0.02, seed: seed)
             default:
-                shape = .init(entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0, backwards: false, onlineShare: 0, seed: seed)
+                shape = .init(
+                    entities: count(2000), branchesPerEntity: 1, updatesPerBranch: 4, shuffledShare: 0, backwards: false, onlineShare: 0,
+                    seed: seed)
             }
             let campaign = Campaign.make(shape)
             let creates = await driver.run(campaign.creates)
@@ -75,7 +83,10 @@ struct ScenarioRunner {
             result.extra["createsPerSecond"] = creates.throughput
         case "approval-backlog":
             _ = try await client.json(.PATCH, "/v1/projects/\(project)/datasets/trees", ["approvalRequired": true])
-            let campaign = Campaign.make(.init(entities: count(10_000), branchesPerEntity: 0, updatesPerBranch: 1, shuffledShare: 0, backwards: false, onlineShare: 0, seed: seed))
+            let campaign = Campaign.make(
+                .init(
+                    entities: count(10_000), branchesPerEntity: 0, updatesPerBranch: 1, shuffledShare: 0, backwards: false, onlineShare: 0,
+                    seed: seed))
             measured = await driver.run(campaign.creates)
             let started = ContinuousClock.now
             let convert = try await client.json(.PATCH, "/v1/projects/\(project)/datasets/trees?convert=true", ["approvalRequired": false])
@@ -94,7 +105,8 @@ struct ScenarioRunner {
             while made < entities {
                 let chunk = Swift.min(1000, entities - made)
                 let items = (0..<chunk).map { i in ["label": "Tree \(made + i)", "data": ["height": String(i % 50)]] as [String: Any] }
-                let answer = try await client.json(.POST, "/v1/projects/\(project)/datasets/trees/entities", ["entities": items, "source": ["name": "bench"]])
+                let answer = try await client.json(
+                    .POST, "/v1/projects/\(project)/datasets/trees/entities", ["entities": items, "source": ["name": "bench"]])
                 guard answer.status == 200 else { throw BenchError.failed("bulk create answered \(answer.status)") }
                 made += chunk
             }
