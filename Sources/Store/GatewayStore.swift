@@ -49,8 +49,6 @@ public enum StoreError: Error, Equatable, Sendable {
     case formExists(String)
     /// A draft or published version with this version string exists already.
     case versionExists(String)
-    /// Same instanceID, different XML.
-    case submissionConflict(instanceId: String)
 }
 
 /// Hooks for metrics: what the entity rules did (reported once the work survived its savepoints), and

@@ -61,7 +61,8 @@ extension GatewayStore {
 
 /// Entity work that waits for a reviewer's approval.
 enum Pending {
-    static let waitingStates = "(s.review_state IS NULL OR s.review_state IN ('edited', 'hasIssues'))"
+    static let waitingStates =
+        "(s.review_state IS NULL OR s.review_state IN (\(ApprovalRule.waitingStates.map { "'\($0)'" }.joined(separator: ", "))))"
 
     static func count(_ db: Database, datasetId: Int64) throws -> Int {
         try Int.fetchOne(

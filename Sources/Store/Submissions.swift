@@ -124,17 +124,10 @@ extension GatewayStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, [formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now])
             let submissionId = db.lastInsertedRowID
-            let defId = try Submissions.insertDef(
-                db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                origin: origin, at: now)
-            try Submissions.addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
-            try Audit.log(
-                db, actorId: origin.actorId, action: "submission.create", acteeType: "submission", acteeId: submissionId,
-                details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
-            try SubmissionEntityWork.process(
-                db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
-                declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
-                event: "submission.create", approved: false, observer: self.observer)
+            try Submissions.recordVersion(
+                db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
+                origin: origin, projectId: projectId, declarations: declarations, event: "submission.create", at: now,
+                observer: self.observer)
             return .created(try Submissions.submission(db, id: submissionId)!)
         }
     }
@@ -196,7 +189,9 @@ extension GatewayStore {
             try Audit.log(
                 db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
                 details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
-            if state == "approved" { try Pending.process(db, datasetId: nil, submissionId: submissionId, observer: self.observer) }
+            if ApprovalRule.releases(reviewState: state) {
+                try Pending.process(db, datasetId: nil, submissionId: submissionId, observer: self.observer)
+            }
             return try Submissions.submission(db, id: submissionId)!
         }
     }
@@ -272,16 +267,28 @@ enum Submissions {
         try db.run("UPDATE submission_defs SET current = 0 WHERE submission_id = ?", [submissionId])
         // What the replaced version was waiting to do is no longer wanted: the new version speaks for the submission.
         try db.run("DELETE FROM entity_pending WHERE submission_id = ?", [submissionId])
+        try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", [now, submissionId])
+        try recordVersion(
+            db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
+            origin: origin, projectId: projectId, declarations: declarations, event: "submission.update.version", at: now,
+            observer: observer)
+    }
+
+    /// A submission version's row, its media and its audit (`event` names it), then its entity work.
+    static func recordVersion(
+        _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission,
+        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, declarations: [EntityDeclaration],
+        event: String, at now: String, observer: StoreObserver?
+    ) throws {
         let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
         try addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
-        try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", [now, submissionId])
         try Audit.log(
-            db, actorId: origin.actorId, action: "submission.update.version", acteeType: "submission", acteeId: submissionId,
+            db, actorId: origin.actorId, action: event, acteeType: "submission", acteeId: submissionId,
             details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
         try SubmissionEntityWork.process(
             db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
             declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
-            event: "submission.update.version", approved: false, observer: observer)
+            event: event, approved: false, observer: observer)
     }
 
     /// Stores attachments not stored before; a file already present is left as it was.

@@ -26,10 +26,6 @@ public struct XFormDefinition: Sendable, Equatable {
         self.hasInstanceID = hasInstanceID
     }
 
-    /// Datasets this form reads as `jr://file-csv/NAME.csv`, by file name.
-    public var csvAttachmentNames: [String] {
-        attachments.filter { $0.kind == .csv }.map(\.name)
-    }
 }
 
 /// One `meta/entity` element of the primary instance.

@@ -109,6 +109,22 @@ import Testing
         }
     }
 
+    @Test func scheduledPassRecordsItselfForTheHealthCheck() async throws {
+        try await Harness.run { harness in
+            _ = try await history(harness)
+            let pass = PeriodicService.consistencySweep(
+                store: harness.store, configuration: GatewayConfiguration(consistencySweepSeconds: 1), logger: .init(label: "test"))
+            let task = Task { try await pass.run() }
+            for _ in 0..<50 where try await harness.store.healthFacts(projectId: nil).lastPass == nil {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            task.cancel()
+            let last = try await harness.store.healthFacts(projectId: nil).lastPass
+            #expect(last?.checked == 1)
+            #expect(last?.invalid == 0)
+        }
+    }
+
     @Test func bulkCheckTakesAtMostAHundred() async throws {
         try await Harness.run { harness in
             let base = try await history(harness)

@@ -58,6 +58,8 @@ import Testing
             #expect(bumped.status == .ok)
             let form = try await harness.send(.get, "/v1/projects/\(project)/forms/site_photo").json()
             #expect(form["version"]?.stringValue == "2")
+            let old = try await harness.submitOpenRosa(project: project, xml: SampleFiles.submission("site_photo", "site-1"))
+            #expect(old.status == .created, "a phone still on version 1 may submit to it")
         }
     }
 

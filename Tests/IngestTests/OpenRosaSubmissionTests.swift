@@ -15,6 +15,8 @@ import Testing
             #expect(response.status == .noContent)
             #expect(response.headers[OpenRosa.versionHeader] == "1.0")
             #expect(response.headers[OpenRosa.acceptLengthHeader] == "100000000")
+            let date = try #require(response.headers[.date])
+            #expect(date.wholeMatch(of: #/[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/#) != nil, "\(date)")
         }
     }
 

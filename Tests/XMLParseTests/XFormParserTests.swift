@@ -27,7 +27,6 @@ import Testing
         let form = try XFormParser.parse(SampleFiles.form("trees_update"))
         let entity = try #require(form.entityDeclarations.first)
         #expect(entity.allowsUpdate && !entity.allowsCreate)
-        #expect(form.csvAttachmentNames == ["trees.csv"])
         #expect(form.attachments == [FormAttachmentReference(name: "trees.csv", kind: .csv)])
         #expect(entity.properties.map(\.property) == ["height", "circumference"])
     }

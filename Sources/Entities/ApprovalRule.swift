@@ -1,0 +1,11 @@
+/// When a dataset requires approval: which review states release a submission's entity work, and which
+/// leave it waiting.
+public enum ApprovalRule {
+    /// The one review state that lets waiting entity work run.
+    public static let releasingState = "approved"
+
+    /// Besides no review yet, the states of a submission still waiting (a rejected one never runs).
+    public static let waitingStates = ["edited", "hasIssues"]
+
+    public static func releases(reviewState: String) -> Bool { reviewState == releasingState }
+}
