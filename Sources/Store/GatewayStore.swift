@@ -21,6 +21,12 @@ public final class GatewayStore: Sendable {
         configuration.prepareDatabase { db in
             // Acknowledged means durable: every commit reaches the disk before the answer.
             try db.run("PRAGMA synchronous = FULL")
+            // Each write runs in its own savepoint; SQLite keeps a savepoint's undo pages in a temporary
+            // file unless told otherwise, which costs a system call per page touched.
+            try db.run("PRAGMA temp_store = MEMORY")
+            // The writer touches index pages all over the file (UUID keys); a larger cache spares it
+            // most re-reads. Readers keep a smaller one each, so memory stays bounded.
+            try db.run("PRAGMA cache_size = \(db.configuration.readonly ? -8192 : -65536)")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)

@@ -177,6 +177,12 @@ struct ScenarioRunner {
         result.releases = sum("ingest_entity_releases_total")
         result.forced = sum("ingest_entity_forced_total")
         result.conflicts = sum("ingest_entity_conflicts_total")
+        // The single writer's share: how many writes each transaction carried and how long each write held it.
+        let transactions = sum("ingest_transaction_writes_count"), writes = sum("ingest_transaction_writes_sum")
+        if transactions > 0, writes > 0 {
+            result.extra["writesPerTransaction"] = writes / transactions
+            result.extra["writerMicrosecondsPerWrite"] = sum("ingest_transaction_duration_seconds_sum") / writes * 1e6
+        }
         let summary = try await client.send(.GET, "/v1/backlog/summary").json as? [String: Any]
         result.backlogAfter = summary?["held"] as? Int ?? -1
     }

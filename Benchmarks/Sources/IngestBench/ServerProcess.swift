@@ -24,7 +24,7 @@ final class ServerProcess {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--db", db, "--port", String(port), "--backlog-hold-seconds", String(holdSeconds)] + extra
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: ProcessInfo.processInfo.environment["BENCH_SERVER_LOG"] ?? "/dev/null")
         try process.run()
     }
 
