@@ -24,11 +24,20 @@ enum EntityRows {
             appliedAs: AppliedAs(rawValue: row["applied_as"]) ?? .update, forced: row["forced"])
     }
 
-    /// Writes one version row with where it came from and when.
+    /// The property columns of a version row as written.
+    struct WrittenProperties: Equatable {
+        var data: String
+        var dataReceived: String
+    }
+
+    /// Writes one version row with where it came from and when; returns the property text it wrote.
+    @discardableResult
     static func insert(
         _ version: StoredVersion, entityId: Int64, origin: ChangeOrigin, current: Bool, startedAt: String, createdAt: String,
         db: Database
-    ) throws {
+    ) throws -> WrittenProperties {
+        let written = WrittenProperties(
+            data: JSONValue.object(version.data.json).serialized(), dataReceived: JSONValue.object(version.dataReceived.json).serialized())
         var submissionId: Int64?, defId: Int64?, instanceId: String?, blockIndex: Int?
         if case .submission(let sid, let did, let iid, let index) = origin.source {
             (submissionId, defId, instanceId, blockIndex) = (sid, did, iid, index)
@@ -43,11 +52,12 @@ enum EntityRows {
             """,
             [
                 entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
-                version.label, JSONValue.object(version.data.json).serialized(), JSONValue.object(version.dataReceived.json).serialized(),
+                version.label, written.data, written.dataReceived,
                 version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
                 version.appliedAs.rawValue, version.forced, current, origin.actorId, origin.userAgent ?? "", submissionId, defId,
                 instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, createdAt,
             ])
+        return written
     }
 
     static func properties(_ text: String?) -> EntityProperties {

@@ -9,6 +9,7 @@ enum Migrations {
         migrator.registerMigration("v3-review", migrate: review)
         migrator.registerMigration("v4-self-checking", migrate: selfChecking)
         migrator.registerMigration("v5-lookups", migrate: lookups)
+        migrator.registerMigration("v6-leaner-writes", migrate: leanerWrites)
         return migrator
     }
 
@@ -305,6 +306,17 @@ enum Migrations {
             sql: """
                 CREATE INDEX submission_defs_instance_id ON submission_defs(instance_id);
                 CREATE INDEX entity_versions_current ON entity_versions(entity_id) WHERE current = 1;
+                """)
+    }
+
+    /// Indexes no query uses, or that another index covers, dropped: each costs every write a B-tree insert.
+    /// `audits_action_time` serves the action lookups; `submission_defs_instance` starts with submission_id.
+    private static func leanerWrites(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                DROP INDEX audits_action;
+                DROP INDEX audits_actee;
+                DROP INDEX submission_defs_submission;
                 """)
     }
 }

@@ -108,36 +108,44 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             [dataset.id, uuid, origin.actorId, now])
         let entity = EntityRef(
             id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
-        try insert(version, entity: entity, origin: origin, at: now)
-        try verifyPropagation(entity: entity, version: 1)
+        let stored = try insert(version, entity: entity, origin: origin, at: now)
+        try verifyPropagation(entity: entity, version: version, stored: stored)
         return entity
     }
 
     func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
         try db.run("UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", [entity.id])
-        try insert(version, entity: entity, origin: origin, at: now)
+        let stored = try insert(version, entity: entity, origin: origin, at: now)
         try db.run(
             "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?",
             [version.version, entityConflict?.rawValue, now, entity.id])
         var updated = entity
         updated.currentVersion = version.version
         updated.conflict = entityConflict
-        try verifyPropagation(entity: entity, version: version.version)
+        try verifyPropagation(entity: entity, version: version, stored: stored)
         return updated
     }
 
-    /// The cheap check after each applied version, on what was actually stored: the new version follows
-    /// from the one before and what it received. A failure never fails the submission; it is audited.
-    private func verifyPropagation(entity: EntityRef, version number: Int) throws {
-        let rows = try Row.fetchAll(
-            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version IN (?, ?) ORDER BY version"),
-            arguments: [entity.id, number - 1, number]
-        ).map(EntityRows.version)
-        guard let new = rows.last, new.version == number else { return }
-        let previous = rows.count == 2 ? rows.first : nil
+    /// The cheap check after each applied version: the new version follows from the one before and what
+    /// it received. The stored row is compared with what was written by its text (one lookup by row id,
+    /// no parsing); only a row that differs is read back whole, so damage on the way to the disk is
+    /// checked as stored. A failure never fails the submission; it is audited.
+    private func verifyPropagation(entity: EntityRef, version written: StoredVersion, stored: StoredRow) throws {
+        let number = written.version
+        var new = written
+        let text = try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT data, data_received FROM entity_versions WHERE id = ?"), arguments: [stored.rowId])
+        if text.map({ EntityRows.WrittenProperties(data: $0["data"], dataReceived: $0["data_received"]) }) != stored.properties {
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE id = ?"), arguments: [stored.rowId])
+            else { return }
+            new = EntityRows.version(row)
+        }
+        let previous = number > 1 ? try version(number - 1, of: entity) : nil
         let problems =
-            ConsistencyCheck.step(previous: number > 1 ? previous : nil, next: new)
+            ConsistencyCheck.step(previous: previous, next: new)
             + (number > 1 && previous == nil
                 ? [
                     Inconsistency(
@@ -155,10 +163,18 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             entityId: entity.id)
     }
 
-    private func insert(_ version: NewVersion, entity: EntityRef, origin: ChangeOrigin, at time: String) throws {
-        try EntityRows.insert(version, entityId: entity.id, origin: origin, current: true, startedAt: startedAt, createdAt: time, db: db)
+    /// Where a version was written and its property text as written.
+    struct StoredRow {
+        var rowId: Int64
+        var properties: EntityRows.WrittenProperties
+    }
+
+    private func insert(_ version: NewVersion, entity: EntityRef, origin: ChangeOrigin, at time: String) throws -> StoredRow {
+        let properties = try EntityRows.insert(
+            version, entityId: entity.id, origin: origin, current: true, startedAt: startedAt, createdAt: time, db: db)
         versionCache["\(entity.id)/\(version.version)"] = version
         versionRowIds["\(entity.id)/\(version.version)"] = db.lastInsertedRowID
+        return StoredRow(rowId: db.lastInsertedRowID, properties: properties)
     }
 
     func hold(_ held: HeldChange) throws {

@@ -3,21 +3,35 @@ import Foundation
 import GRDB
 import XMLParse
 
+/// A submission's entity block, validated before the write so the single writer does not spend its time on it.
+struct PreparedEntityBlock: Sendable {
+    var index: Int
+    var change: Result<EntityChange, EntityProblem>
+}
+
 /// Runs a stored submission version's entity blocks through the entity rules, in the caller's transaction.
 enum SubmissionEntityWork {
+    /// Each entity block the form declares, validated (no database needed).
+    static func prepare(_ parsed: ParsedSubmission, declarations: [EntityDeclaration]) -> [PreparedEntityBlock] {
+        parsed.entityBlocks.enumerated().compactMap { index, block in
+            guard declarations.indices.contains(block.declarationIndex) else { return nil }
+            return PreparedEntityBlock(
+                index: index,
+                change: Result { () throws(EntityProblem) in try EntityChange(block: block, declaration: declarations[block.declarationIndex]) })
+        }
+    }
+
     static func process(
-        _ db: Database, projectId: Int64, submissionId: Int64, submissionDefId: Int64, parsed: ParsedSubmission,
-        declarations: [EntityDeclaration], actorId: Int64?, userAgent: String?, receivedAt: String, event: String,
+        _ db: Database, projectId: Int64, submissionId: Int64, submissionDefId: Int64, instanceId: String,
+        blocks: [PreparedEntityBlock], actorId: Int64?, userAgent: String?, receivedAt: String, event: String,
         approved: Bool, observer: StoreObserver?
     ) throws {
-        guard !parsed.entityBlocks.isEmpty else { return }
+        guard !blocks.isEmpty else { return }
         var changes: [Result<EntityChange, EntityProblem>] = []
         var origins: [ChangeOrigin] = []
-        for (index, block) in parsed.entityBlocks.enumerated() {
-            guard declarations.indices.contains(block.declarationIndex) else { continue }
-            let change = Result { () throws(EntityProblem) in
-                try EntityChange(block: block, declaration: declarations[block.declarationIndex])
-            }
+        for block in blocks {
+            let change = block.change
+            let index = block.index
             if event == "submission.update.version", case .success(let valid) = change {
                 let touched =
                     try Bool.fetchOne(
@@ -32,7 +46,7 @@ enum SubmissionEntityWork {
             origins.append(
                 ChangeOrigin(
                     source: .submission(
-                        submissionId: submissionId, submissionDefId: submissionDefId, instanceId: parsed.instanceId, blockIndex: index),
+                        submissionId: submissionId, submissionDefId: submissionDefId, instanceId: instanceId, blockIndex: index),
                     actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
         }
         guard !changes.isEmpty else { return }

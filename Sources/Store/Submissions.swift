@@ -89,7 +89,8 @@ extension GatewayStore {
         formId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, attachments: [IncomingAttachment],
         origin: SubmissionOrigin, acceptEdits: Bool, declarations: [EntityDeclaration] = []
     ) async throws -> SubmissionWriteOutcome {
-        try await write { db in
+        let blocks = SubmissionEntityWork.prepare(parsed, declarations: declarations)
+        return try await write { db in
             let projectId =
                 try Int64.fetchOne(try db.cachedStatement(sql: "SELECT project_id FROM forms WHERE id = ?"), arguments: [formId]) ?? 0
             if let existing = try Submissions.defRow(db, formId: formId, instanceId: parsed.instanceId) {
@@ -113,7 +114,7 @@ extension GatewayStore {
                 let submissionId: Int64 = target["submission_id"]
                 try Submissions.addVersion(
                     db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                    attachments: attachments, origin: origin, projectId: projectId, declarations: declarations,
+                    attachments: attachments, origin: origin, projectId: projectId, blocks: blocks,
                     observer: self.observer)
                 return .edited(try Submissions.submission(db, id: submissionId)!)
             }
@@ -124,11 +125,19 @@ extension GatewayStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, [formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now])
             let submissionId = db.lastInsertedRowID
-            try Submissions.recordVersion(
+            let defId = try Submissions.recordVersion(
                 db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
-                origin: origin, projectId: projectId, declarations: declarations, event: "submission.create", at: now,
+                origin: origin, projectId: projectId, blocks: blocks, event: "submission.create", at: now,
                 observer: self.observer)
-            return .created(try Submissions.submission(db, id: submissionId)!)
+            // What was just written, as `Submissions.submission` would read it back (without the XML).
+            return .created(
+                SubmissionRecord(
+                    id: submissionId, formId: formId, instanceId: parsed.instanceId, submitterId: origin.actorId,
+                    deviceId: origin.deviceId, userAgent: origin.userAgent, reviewState: nil, createdAt: now, updatedAt: nil,
+                    current: SubmissionDefRecord(
+                        id: defId, formDefId: formDefId, instanceId: parsed.instanceId, instanceName: parsed.instanceName,
+                        deprecatedId: parsed.deprecatedId, xml: Data(), submitterId: origin.actorId, deviceId: origin.deviceId,
+                        userAgent: origin.userAgent, createdAt: now)))
         }
     }
 
@@ -137,7 +146,8 @@ extension GatewayStore {
         submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, origin: SubmissionOrigin,
         declarations: [EntityDeclaration] = []
     ) async throws -> SubmissionRecord {
-        try await write { db in
+        let blocks = SubmissionEntityWork.prepare(parsed, declarations: declarations)
+        return try await write { db in
             guard let current = try Submissions.submission(db, id: submissionId) else { throw SubmissionWriteError.notFound }
             guard let deprecatedId = parsed.deprecatedId, deprecatedId == current.current.instanceId else {
                 throw SubmissionWriteError.deprecatedIdNotCurrent(parsed.deprecatedId ?? "")
@@ -150,7 +160,7 @@ extension GatewayStore {
                 ?? 0
             try Submissions.addVersion(
                 db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
-                attachments: [], origin: origin, projectId: projectId, declarations: declarations,
+                attachments: [], origin: origin, projectId: projectId, blocks: blocks,
                 observer: self.observer)
             return try Submissions.submission(db, id: submissionId)!
         }
@@ -260,7 +270,7 @@ enum Submissions {
 
     static func addVersion(
         _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission,
-        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, declarations: [EntityDeclaration],
+        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, blocks: [PreparedEntityBlock],
         observer: StoreObserver?
     ) throws {
         let now = Timestamp.now()
@@ -270,25 +280,28 @@ enum Submissions {
         try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", [now, submissionId])
         try recordVersion(
             db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
-            origin: origin, projectId: projectId, declarations: declarations, event: "submission.update.version", at: now,
+            origin: origin, projectId: projectId, blocks: blocks, event: "submission.update.version", at: now,
             observer: observer)
     }
 
-    /// A submission version's row, its media and its audit (`event` names it), then its entity work.
+    /// A submission version's row, its media and its audit (`event` names it), then its entity work;
+    /// returns the version's id.
+    @discardableResult
     static func recordVersion(
         _ db: Database, submissionId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission,
-        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, declarations: [EntityDeclaration],
+        attachments: [IncomingAttachment], origin: SubmissionOrigin, projectId: Int64, blocks: [PreparedEntityBlock],
         event: String, at now: String, observer: StoreObserver?
-    ) throws {
+    ) throws -> Int64 {
         let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
         try addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
         try Audit.log(
             db, actorId: origin.actorId, action: event, acteeType: "submission", acteeId: submissionId,
             details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
         try SubmissionEntityWork.process(
-            db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, parsed: parsed,
-            declarations: declarations, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
+            db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, instanceId: parsed.instanceId,
+            blocks: blocks, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
             event: event, approved: false, observer: observer)
+        return defId
     }
 
     /// Stores attachments not stored before; a file already present is left as it was.

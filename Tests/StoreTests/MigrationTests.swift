@@ -5,7 +5,7 @@ import Testing
 @testable import Store
 
 @Suite struct MigrationTests {
-    static let all = ["v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups"]
+    static let all = ["v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes"]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
         let temporary = try TemporaryStore()

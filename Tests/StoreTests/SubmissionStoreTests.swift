@@ -18,6 +18,16 @@ import Testing
         #expect(try await temporary.store.submissions(formId: form.id).count == 1)
     }
 
+    @Test func createdSubmissionIsAnsweredExactlyAsItReadsBack() async throws {
+        let temporary = try TemporaryStore()
+        let (actor, form) = try await temporary.publishedForm()
+        guard case .created(let answered) = try await temporary.submit(TemporaryStore.submission("uuid:1"), form: form, actor: actor)
+        else {
+            Issue.record("expected created"); return
+        }
+        #expect(try await temporary.store.submission(formId: form.id, instanceId: "uuid:1") == answered)
+    }
+
     @Test func sameInstanceIDWithOtherXMLIsRefusedAndNothingIsWritten() async throws {
         let temporary = try TemporaryStore()
         let (actor, form) = try await temporary.publishedForm()
