@@ -66,13 +66,16 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
-        try Row.fetchOne(
+        let found = try Row.fetchOne(
             try db.cachedStatement(
                 sql: """
                     SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
                     ORDER BY version LIMIT 1
                     """), arguments: [entity.id, branchId, branchBaseVersion]
         ).map(EntityRows.version)
+        // In order, the branch's base is the current version, asked for next by number.
+        if let found { versionCache["\(entity.id)/\(found.version)"] = found }
+        return found
     }
 
     func branchIds(of entity: EntityRef, after number: Int) throws -> [String?] {
