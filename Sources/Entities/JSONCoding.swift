@@ -64,14 +64,22 @@ extension JSONValue {
 
     /// Parses JSON text; numbers without a fraction or exponent stay integers.
     public static func parse(_ data: Data) throws -> JSONValue {
-        var parser = JSONTextParser(bytes: Array(data))
+        try data.withUnsafeBytes { raw in try parse(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Parses the string's own UTF-8 in place: the consistency report parses millions of stored values.
+    public static func parse(_ text: String) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try parse($0) }
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        var parser = JSONTextParser(bytes: bytes)
         let value = try parser.parseValue()
         parser.skipWhitespace()
         guard parser.atEnd else { throw JSONParseError.trailingCharacters }
         return value
     }
-
-    public static func parse(_ text: String) throws -> JSONValue { try parse(Data(text.utf8)) }
 }
 
 public enum JSONParseError: Error, Sendable {
@@ -79,14 +87,19 @@ public enum JSONParseError: Error, Sendable {
 }
 
 private struct JSONTextParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
 
     var atEnd: Bool { index >= bytes.count }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue() throws -> JSONValue {
@@ -103,12 +116,13 @@ private struct JSONTextParser {
         }
     }
 
-    mutating func expect(_ word: String) throws {
-        let utf8 = Array(word.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+    mutating func expect(_ word: StaticString) throws {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw JSONParseError.unexpectedCharacter(index) }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
             throw JSONParseError.unexpectedCharacter(index)
         }
-        index += utf8.count
+        index += count
     }
 
     mutating func parseObject() throws -> JSONValue {
@@ -159,7 +173,9 @@ private struct JSONTextParser {
         var end = index
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else { throw JSONParseError.invalidString }
+            guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self) else {
+                throw JSONParseError.invalidString
+            }
             index = end + 1
             return text
         }
@@ -216,8 +232,7 @@ private struct JSONTextParser {
     }
 
     mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let text = String(bytes: bytes[index..<index + 4], encoding: .ascii),
-            let value = UInt32(text, radix: 16)
+        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
         else { throw JSONParseError.invalidString }
         index += 4
         return value
@@ -237,9 +252,8 @@ private struct JSONTextParser {
                 break
             }
         }
-        guard index > start, let text = String(bytes: bytes[start..<index], encoding: .ascii) else {
-            throw JSONParseError.unexpectedCharacter(start)
-        }
+        guard index > start else { throw JSONParseError.unexpectedCharacter(start) }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
         guard let value = Double(text) else { throw JSONParseError.invalidNumber }
         return .double(value)

@@ -39,7 +39,8 @@ extension PeriodicService {
     /// Every `--consistency-sweep-seconds`, a full consistency pass in bounded batches.
     static func consistencySweep(store: GatewayStore, configuration: GatewayConfiguration, logger: Logger) -> PeriodicService {
         PeriodicService(name: "consistency pass", interval: .seconds(max(1, configuration.consistencySweepSeconds)), logger: logger) {
-            let report = try await store.consistencyReport(projectId: nil)
+            // One reader at a time: the sweep runs beside live traffic.
+            let report = try await store.consistencyReport(projectId: nil, workers: 1)
             let level: Logger.Level = report.invalid > 0 ? .warning : .info
             logger.log(level: level, "consistency pass", metadata: ["checked": "\(report.checked)", "invalid": "\(report.invalid)"])
         }

@@ -37,105 +37,108 @@ public struct ConsistencyReport: Sendable {
     public var finishedAt = ""
 }
 
-enum ConsistencyQueries {
-    static let entityColumns = "e.*, d.name AS dataset_name, d.approval_required"
+/// What the checks need of an entity's row.
+struct CheckedEntity {
+    var id: Int64
+    var uuid: String
+    var dataset: DatasetRef
+    var state: StoredEntityState
+    var deletedAt: String?
 
-    static func state(_ row: Row) -> StoredEntityState {
-        let conflict: String? = row["conflict"]
-        let deletedAt: String? = row["deleted_at"]
-        return StoredEntityState(
-            currentVersion: row["current_version"], conflict: conflict.flatMap(Conflict.init(rawValue:)), deleted: deletedAt != nil,
-            updatedAt: row["updated_at"], resolvedThrough: row["resolved_through"])
+    static let columns =
+        "e.id, e.uuid, e.dataset_id, d.name, d.approval_required, e.current_version, e.conflict, e.deleted_at, e.updated_at, e.resolved_through"
+
+    /// Reads a row selected with `columns`, by position.
+    init(_ row: Row) {
+        id = row[0]
+        uuid = row[1]
+        dataset = DatasetRef(id: row[2], name: row[3], approvalRequired: row[4])
+        let conflict: String? = row[6]
+        deletedAt = row[7]
+        state = StoredEntityState(
+            currentVersion: row[5], conflict: conflict.flatMap(Conflict.init(rawValue:)), deleted: deletedAt != nil,
+            updatedAt: row[8], resolvedThrough: row[9])
     }
+}
 
+enum ConsistencyQueries {
     static func versionRow(_ row: Row) -> StoredVersionRow {
         StoredVersionRow(stored: EntityRows.version(row), current: row["current"], createdAt: row["created_at"])
     }
 
-    static func load(_ db: Database, entityId: Int64) throws -> (row: Row, state: StoredEntityState, versions: [StoredVersionRow])? {
+    static func load(_ db: Database, entityId: Int64) throws -> (entity: CheckedEntity, versions: [StoredVersionRow])? {
         guard
-            let row = try Row.fetchOne(
-                try db.cachedStatement(
-                    sql: "SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"),
-                arguments: [entityId])
+            let entity = try db.mapRow(
+                "SELECT \(CheckedEntity.columns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?", [entityId],
+                CheckedEntity.init)
         else { return nil }
-        let versions = try Row.fetchAll(
-            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
-        ).map(versionRow)
-        return (row, state(row), versions)
+        let versions = try db.mapRows("SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version", [entityId], versionRow)
+        return (entity, versions)
     }
 
-    static func replay(_ row: Row, inputs: [EntityInput]) -> Replay.Result? {
+    static func replay(_ entity: CheckedEntity, inputs: [EntityInput]) -> Replay.Result? {
         guard !inputs.isEmpty else { return nil }
-        let dataset = DatasetRef(id: row["dataset_id"], name: row["dataset_name"], approvalRequired: row["approval_required"])
-        return Replay.run(inputs, uuid: row["uuid"], dataset: dataset)
+        return Replay.run(inputs, uuid: entity.uuid, dataset: entity.dataset)
     }
 
-    static func replay(_ db: Database, row: Row) throws -> Replay.Result? {
-        replay(row, inputs: try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"]))
+    static func replay(_ db: Database, entity: CheckedEntity) throws -> Replay.Result? {
+        replay(entity, inputs: try EntityInputLog.inputs(db, datasetId: entity.dataset.id, uuid: entity.uuid))
     }
 
     /// Both checks on what was loaded: the history against itself and against its replay.
-    static func evaluate(row: Row, versions: [StoredVersionRow], inputs: [EntityInput]) -> EntityConsistency {
-        let stored = state(row)
-        var problems = ConsistencyCheck.internalProblems(entity: stored, versions: versions)
-        let replay = replay(row, inputs: inputs)
+    static func evaluate(_ entity: CheckedEntity, versions: [StoredVersionRow], inputs: [EntityInput], at time: String)
+        -> EntityConsistency
+    {
+        var problems = ConsistencyCheck.internalProblems(entity: entity.state, versions: versions)
+        let replay = replay(entity, inputs: inputs)
         if let replay {
-            problems += ConsistencyCheck.replayProblems(entity: stored, versions: versions.map(\.stored), replay: replay)
+            problems += ConsistencyCheck.replayProblems(entity: entity.state, versions: versions.map(\.stored), replay: replay)
         }
         return EntityConsistency(
-            entityId: row["id"], uuid: row["uuid"], datasetId: row["dataset_id"], inconsistencies: problems,
-            checkedAt: Timestamp.now(), versions: versions.count, replayed: replay != nil)
+            entityId: entity.id, uuid: entity.uuid, datasetId: entity.dataset.id, inconsistencies: problems, checkedAt: time,
+            versions: versions.count, replayed: replay != nil)
     }
 
     static func check(_ db: Database, entityId: Int64) throws -> EntityConsistency? {
-        guard let (row, _, versions) = try load(db, entityId: entityId) else { return nil }
+        guard let (entity, versions) = try load(db, entityId: entityId) else { return nil }
         return evaluate(
-            row: row, versions: versions, inputs: try EntityInputLog.inputs(db, datasetId: row["dataset_id"], uuid: row["uuid"]))
+            entity, versions: versions, inputs: try EntityInputLog.inputs(db, datasetId: entity.dataset.id, uuid: entity.uuid),
+            at: Timestamp.now())
     }
 
-    /// Checks a page of entities with three queries in all (entities, their versions, their inputs)
-    /// rather than three per entity: the full pass reads every entity.
-    static func checkPage(_ db: Database, after: Int64, projectId: Int64?, limit: Int) throws -> [EntityConsistency] {
-        let rows = try Row.fetchAll(
-            try db.cachedStatement(
-                sql: """
-                    SELECT \(entityColumns) FROM entities e JOIN datasets d ON d.id = e.dataset_id
-                    WHERE e.id > ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id LIMIT ?
-                    """),
-            arguments: [after, projectId, projectId, limit])
-        guard let first = rows.first, let last = rows.last else { return [] }
-        let firstId: Int64 = first["id"], lastId: Int64 = last["id"]
+    /// Checks the entities whose ids fall in `ids` with three queries in all (entities, their versions,
+    /// their inputs) rather than three per entity: the full pass reads every entity.
+    static func checkRange(_ db: Database, ids: ClosedRange<Int64>, projectId: Int64?) throws -> [EntityConsistency] {
+        let entities = try db.mapRows(
+            """
+            SELECT \(CheckedEntity.columns) FROM entities e JOIN datasets d ON d.id = e.dataset_id
+            WHERE e.id BETWEEN ? AND ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id
+            """, [ids.lowerBound, ids.upperBound, projectId, projectId], CheckedEntity.init)
+        guard !entities.isEmpty else { return [] }
         var versions: [Int64: [StoredVersionRow]] = [:]
-        for row in try Row.fetchAll(
-            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id BETWEEN ? AND ? ORDER BY entity_id, version"),
-            arguments: [firstId, lastId])
-        {
-            versions[row["entity_id"], default: []].append(versionRow(row))
+        let statement = try db.cachedStatement(
+            sql: "SELECT * FROM entity_versions WHERE entity_id BETWEEN ? AND ? ORDER BY entity_id, version")
+        let cursor = try Row.fetchCursor(statement, arguments: [ids.lowerBound, ids.upperBound])
+        let entityColumn = statement.index(ofColumn: "entity_id") ?? 0
+        while let row = try cursor.next() {
+            versions[row[entityColumn], default: []].append(versionRow(row))
         }
         var inputs: [String: [EntityInput]] = [:]
-        for (datasetId, uuids) in Dictionary(grouping: rows, by: { $0["dataset_id"] as Int64 }).mapValues({
-            $0.map { $0["uuid"] as String }
-        }) {
+        for (datasetId, uuids) in Dictionary(grouping: entities, by: \.dataset.id).mapValues({ $0.map(\.uuid) }) {
             for chunk in stride(from: 0, to: uuids.count, by: 500).map({ Array(uuids[$0..<min($0 + 500, uuids.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let found = try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
+                let found = try Row.fetchCursor(
+                    db, sql: "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
                     arguments: StatementArguments([datasetId] + chunk))
-                for row in found {
-                    guard let input = EntityInput(kind: row["kind"], json: (try? JSONValue.parse(row["input"] as String)) ?? .null) else {
-                        continue
-                    }
-                    inputs["\(datasetId)/\(row["entity_uuid"] as String)", default: []].append(input)
+                while let row = try found.next() {
+                    guard let input = EntityInput(kind: row[1], json: (try? JSONValue.parse(row[2] as String)) ?? .null) else { continue }
+                    inputs["\(datasetId)/\(row[0] as String)", default: []].append(input)
                 }
             }
         }
-        return rows.map { row in
-            evaluate(
-                row: row, versions: versions[row["id"]] ?? [],
-                inputs: inputs["\(row["dataset_id"] as Int64)/\(row["uuid"] as String)"] ?? [])
+        let now = Timestamp.now()
+        return entities.map { entity in
+            evaluate(entity, versions: versions[entity.id] ?? [], inputs: inputs["\(entity.dataset.id)/\(entity.uuid)"] ?? [], at: now)
         }
     }
 }
@@ -149,9 +152,10 @@ extension GatewayStore {
     /// transaction and logs `entity.repair` with what it was and what it became.
     public func replayEntity(entityId: Int64, apply: Bool, actorId: Int64?) async throws -> ReplayOutcome? {
         try await write { db in
-            guard let (row, state, versions) = try ConsistencyQueries.load(db, entityId: entityId),
-                let replay = try ConsistencyQueries.replay(db, row: row)
+            guard let (entity, versions) = try ConsistencyQueries.load(db, entityId: entityId),
+                let replay = try ConsistencyQueries.replay(db, entity: entity)
             else { return nil }
+            let state = entity.state
             let stored = versions.map(\.stored)
             let differences =
                 ConsistencyCheck.internalProblems(entity: state, versions: versions)
@@ -159,11 +163,11 @@ extension GatewayStore {
             guard apply, !differences.isEmpty else {
                 return ReplayOutcome(stored: stored, replayed: replay, differences: differences, applied: false)
             }
-            try Repair.rewrite(db, entityId: entityId, row: row, stored: versions, replay: replay)
+            try Repair.rewrite(db, entity: entity, stored: versions, replay: replay)
             try Audit.log(
                 db, actorId: actorId, action: "entity.repair", acteeType: "entity", acteeId: entityId,
                 details: [
-                    "entity": ["uuid": .string(row["uuid"]), "dataset": .string(row["dataset_name"])],
+                    "entity": ["uuid": .string(entity.uuid), "dataset": .string(entity.dataset.name)],
                     "differences": .array(differences.map { .object($0.json) }),
                     "before": Repair.summary(state.currentVersion, state.conflict, stored),
                     "after": Repair.summary(replay.entity?.currentVersion ?? 0, replay.entity?.conflict, replay.versions),
@@ -173,20 +177,32 @@ extension GatewayStore {
         }
     }
 
-    /// Checks every entity (of one project, or all), in batches so memory stays bounded whatever the size,
-    /// and records the pass for the health check.
-    public func consistencyReport(projectId: Int64?, invalidLimit: Int = 1000, batch: Int = 200) async throws -> ConsistencyReport {
+    /// Checks every entity (of one project, or all), by ranges of ids so memory stays bounded whatever
+    /// the size, `workers` ranges at a time on separate readers; records the pass for the health check.
+    /// Ranges are merged in id order, so the invalid entities listed are the first ones whatever the timing.
+    public func consistencyReport(
+        projectId: Int64?, invalidLimit: Int = 1000, idsPerRange: Int64 = 500,
+        workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    ) async throws -> ConsistencyReport {
         var report = ConsistencyReport()
         report.startedAt = Timestamp.now()
-        var after: Int64 = 0
-        while true {
-            let cursor = after
-            let page = try await read { db in
-                try ConsistencyQueries.checkPage(db, after: cursor, projectId: projectId, limit: batch)
+        let last = try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM entities") } ?? 0
+        var next: Int64 = 1
+        while next <= last {
+            let window = (0..<workers).compactMap { step -> ClosedRange<Int64>? in
+                let lower = next + Int64(step) * idsPerRange
+                return lower <= last ? lower...min(lower + idsPerRange - 1, last) : nil
             }
-            guard let last = page.last else { break }
-            after = last.entityId
-            for result in page {
+            next = window.last!.upperBound + 1
+            let pages = try await withThrowingTaskGroup(of: (Int, [EntityConsistency]).self) { group in
+                for (order, ids) in window.enumerated() {
+                    group.addTask {
+                        (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) })
+                    }
+                }
+                return try await group.reduce(into: [[EntityConsistency]](repeating: [], count: window.count)) { $0[$1.0] = $1.1 }
+            }
+            for result in pages.joined() {
                 report.checked += 1
                 if result.valid {
                     report.valid += 1
@@ -215,7 +231,8 @@ extension GatewayStore {
 /// Rewriting an entity's history to its replay, keeping each version's traceability where the replay
 /// made the same version from the same input.
 enum Repair {
-    static func rewrite(_ db: Database, entityId: Int64, row: Row, stored: [StoredVersionRow], replay: Replay.Result) throws {
+    static func rewrite(_ db: Database, entity: CheckedEntity, stored: [StoredVersionRow], replay: Replay.Result) throws {
+        let entityId = entity.id
         let sources = try Row.fetchAll(
             try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ?"), arguments: [entityId])
         try db.run("DELETE FROM entity_versions WHERE entity_id = ?", [entityId])
@@ -232,7 +249,7 @@ enum Repair {
                 version, entityId: entityId, origin: origin, current: index == replay.versions.count - 1,
                 startedAt: (match?["started_at"] as String?) ?? now, createdAt: (match?["created_at"] as String?) ?? now, db: db)
         }
-        let deletedAt: String? = row["deleted_at"]
+        let deletedAt = entity.deletedAt
         let deleted = replay.entity?.deleted ?? false
         let lastCommitted = try String.fetchOne(
             try db.cachedStatement(sql: "SELECT created_at FROM entity_versions WHERE entity_id = ? AND version = ?"),

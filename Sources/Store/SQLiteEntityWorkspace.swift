@@ -30,11 +30,10 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func dataset(named name: String) throws -> DatasetRef? {
         if let known = datasets[name] { return known }
-        let found = try Row.fetchOne(
-            try db.cachedStatement(
-                sql: "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"),
-            arguments: [projectId, name]
-        ).map { DatasetRef(id: $0["id"], name: $0["name"], approvalRequired: $0["approval_required"]) }
+        let found = try db.mapRow(
+            "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL",
+            [projectId, name]
+        ) { DatasetRef(id: $0["id"], name: $0["name"], approvalRequired: $0["approval_required"]) }
         datasets[name] = found
         return found
     }
@@ -44,10 +43,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
-        try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?"), arguments: [dataset.id, uuid]
-        )
-        .map(EntityRows.entity)
+        try db.mapRow("SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?", [dataset.id, uuid], EntityRows.entity)
     }
 
     /// Versions read or written by this piece of work: the same base and current versions are asked for
@@ -57,51 +53,43 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion? {
         let key = "\(entity.id)/\(number)"
         if let cached = versionCache[key] { return cached }
-        let found = try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?"),
-            arguments: [entity.id, number]
-        ).map(EntityRows.version)
+        let found = try db.mapRow(
+            "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?", [entity.id, number], EntityRows.version)
         if let found { versionCache[key] = found }
         return found
     }
 
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
-        let found = try Row.fetchOne(
-            try db.cachedStatement(
-                sql: """
-                    SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
-                    ORDER BY version LIMIT 1
-                    """), arguments: [entity.id, branchId, branchBaseVersion]
-        ).map(EntityRows.version)
+        let found = try db.mapRow(
+            """
+            SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
+            ORDER BY version LIMIT 1
+            """, [entity.id, branchId, branchBaseVersion], EntityRows.version)
         // In order, the branch's base is the current version, asked for next by number.
         if let found { versionCache["\(entity.id)/\(found.version)"] = found }
         return found
     }
 
     func branchIds(of entity: EntityRef, after number: Int) throws -> [String?] {
-        try Row.fetchAll(
-            try db.cachedStatement(sql: "SELECT branch_id FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version"),
-            arguments: [entity.id, number]
-        ).map { $0["branch_id"] }
+        try db.mapRows(
+            "SELECT branch_id FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version", [entity.id, number]
+        ) { $0[0] }
     }
 
     func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
-        let row: Row?
+        let held: HeldChange??
         if let branchId {
-            row = try Row.fetchOne(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
-                        ORDER BY id LIMIT 1
-                        """), arguments: [datasetId, entityUuid, branchId, branchBaseVersion])
+            held = try db.mapRow(
+                """
+                SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
+                ORDER BY id LIMIT 1
+                """, [datasetId, entityUuid, branchId, branchBaseVersion], EntityRows.held)
         } else {
-            row = try Row.fetchOne(
-                try db.cachedStatement(
-                    sql:
-                        "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1"
-                ), arguments: [datasetId, entityUuid, branchBaseVersion])
+            held = try db.mapRow(
+                "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1",
+                [datasetId, entityUuid, branchBaseVersion], EntityRows.held)
         }
-        return row.flatMap(EntityRows.held)
+        return held ?? nil
     }
 
     func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
@@ -137,14 +125,12 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     private func verifyPropagation(entity: EntityRef, version written: StoredVersion, stored: StoredRow) throws {
         let number = written.version
         var new = written
-        let text = try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT data, data_received FROM entity_versions WHERE id = ?"), arguments: [stored.rowId])
-        if text.map({ EntityRows.WrittenProperties(data: $0["data"], dataReceived: $0["data_received"]) }) != stored.properties {
-            guard
-                let row = try Row.fetchOne(
-                    try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE id = ?"), arguments: [stored.rowId])
-            else { return }
-            new = EntityRows.version(row)
+        let text = try db.mapRow("SELECT data, data_received FROM entity_versions WHERE id = ?", [stored.rowId]) {
+            EntityRows.WrittenProperties(data: $0[0], dataReceived: $0[1])
+        }
+        if text != stored.properties {
+            guard let row = try db.mapRow("SELECT * FROM entity_versions WHERE id = ?", [stored.rowId], EntityRows.version) else { return }
+            new = row
         }
         let previous = number > 1 ? try version(number - 1, of: entity) : nil
         let problems =

@@ -23,4 +23,11 @@ import EntityScenarios
             #expect(throws: (any Error).self) { try JSONValue.parse(text) }
         }
     }
+
+    @Test func parseDecodesEscapesAndRefusesInvalidUTF8() throws {
+        #expect(try JSONValue.parse(#"["\ud83d\ude00\t", 2e3, null]"#) == [.string("😀\t"), .double(2000), .null])
+        let broken = Data([0x22, 0xFF, 0xFE, 0x22])
+        #expect(throws: (any Error).self) { try JSONValue.parse(broken) }
+        #expect(try JSONValue.parse(Data(#"{"k":"v"}"#.utf8)) == ["k": "v"])
+    }
 }

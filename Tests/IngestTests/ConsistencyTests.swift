@@ -100,11 +100,18 @@ import Testing
             _ = try await harness.sendJSON(
                 .post, "/v1/projects/\(project)/datasets/wells/entities", ["entities": .array(wells), "source": ["name": "t"]])
             try await corrupt(harness, "UPDATE entity_versions SET label = 'Broken' WHERE id = (SELECT MAX(id) FROM entity_versions)")
-            let report = try await harness.store.consistencyReport(projectId: nil, batch: 2)
+            try await corrupt(harness, "UPDATE entity_versions SET label = 'Broken' WHERE id = (SELECT MIN(id) FROM entity_versions)")
+            // Ranges of two ids, two at a time: several windows, each range on its own reader.
+            let report = try await harness.store.consistencyReport(projectId: nil, idsPerRange: 2, workers: 2)
             #expect(report.checked == 6)
-            #expect(report.invalid == 1)
-            #expect(report.invalidEntities.first?.inconsistencies.contains { $0.field == "label" } == true)
-            let wellsOnly = try await harness.store.consistencyReport(projectId: project, batch: 4)
+            #expect(report.invalid == 2)
+            #expect(report.invalidEntities.allSatisfy { $0.inconsistencies.contains { $0.field == "label" } })
+            let ids = report.invalidEntities.map(\.entityId)
+            #expect(ids == ids.sorted(), "listed in id order whatever the timing")
+            let firstOnly = try await harness.store.consistencyReport(projectId: nil, invalidLimit: 1, idsPerRange: 1, workers: 3)
+            #expect(firstOnly.invalidEntities.map(\.entityId) == [ids[0]])
+            #expect(firstOnly.truncated)
+            let wellsOnly = try await harness.store.consistencyReport(projectId: project, idsPerRange: 4)
             #expect(wellsOnly.checked == 5)
         }
     }
