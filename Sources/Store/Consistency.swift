@@ -123,7 +123,11 @@ enum ConsistencyQueries {
         while let row = try cursor.next() {
             versions[row[entityColumn], default: []].append(versionRow(row))
         }
-        var inputs: [String: [EntityInput]] = [:]
+        struct InputKey: Hashable {
+            var datasetId: Int64
+            var uuid: String
+        }
+        var inputs: [InputKey: [EntityInput]] = [:]
         for (datasetId, uuids) in Dictionary(grouping: entities, by: \.dataset.id).mapValues({ $0.map(\.uuid) }) {
             for chunk in stride(from: 0, to: uuids.count, by: 500).map({ Array(uuids[$0..<min($0 + 500, uuids.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
@@ -132,13 +136,15 @@ enum ConsistencyQueries {
                     arguments: StatementArguments([datasetId] + chunk))
                 while let row = try found.next() {
                     guard let input = EntityInput(kind: row[1], json: (try? JSONValue.parse(row[2] as String)) ?? .null) else { continue }
-                    inputs["\(datasetId)/\(row[0] as String)", default: []].append(input)
+                    inputs[InputKey(datasetId: datasetId, uuid: row[0]), default: []].append(input)
                 }
             }
         }
         let now = Timestamp.now()
         return entities.map { entity in
-            evaluate(entity, versions: versions[entity.id] ?? [], inputs: inputs["\(entity.dataset.id)/\(entity.uuid)"] ?? [], at: now)
+            evaluate(
+                entity, versions: versions[entity.id] ?? [], inputs: inputs[InputKey(datasetId: entity.dataset.id, uuid: entity.uuid)] ?? [],
+                at: now)
         }
     }
 }
