@@ -7,6 +7,7 @@ import Synchronization
 public final class GatewayStore: Sendable {
     let pool: DatabasePool
     private let writer: GroupCommit
+    private let checkpointer: Checkpointer
     /// Told what the entity rules did and how long each transaction took, for metrics.
     let observer: StoreObserver?
     /// Published form versions by "formId/version": they never change once published.
@@ -27,10 +28,12 @@ public final class GatewayStore: Sendable {
             // The writer touches index pages all over the file (UUID keys); a larger cache spares it
             // most re-reads. Readers keep a smaller one each, so memory stays bounded.
             try db.run("PRAGMA cache_size = \(db.configuration.readonly ? -8192 : -65536)")
+            if !db.configuration.readonly { try db.run("PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
         writer = GroupCommit(pool: pool, observer: observer)
+        checkpointer = try Checkpointer(path: path, interval: .milliseconds(200))
     }
 
     /// Names of the migrations applied so far, oldest first.
