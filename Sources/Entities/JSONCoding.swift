@@ -171,12 +171,19 @@ private struct JSONTextParser {
         index += 1
         // Fast path: no escapes before the closing quote, so the bytes are the string.
         var end = index
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        var highBits: UInt8 = 0
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            highBits |= bytes[end]
+            end += 1
+        }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self) else {
-                throw JSONParseError.invalidString
-            }
+            let run = UnsafeBufferPointer(rebasing: bytes[index..<end])
             index = end + 1
+            // ASCII is valid UTF-8 as it stands: copied without a validating pass.
+            if highBits < 0x80 {
+                return String(unsafeUninitializedCapacity: run.count) { _ = $0.initialize(fromContentsOf: run); return run.count }
+            }
+            guard let text = String(validating: run, as: UTF8.self) else { throw JSONParseError.invalidString }
             return text
         }
         var scalars = String.UnicodeScalarView()

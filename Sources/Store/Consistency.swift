@@ -35,6 +35,17 @@ public struct ConsistencyReport: Sendable {
     public var truncated = false
     public var startedAt = ""
     public var finishedAt = ""
+
+    mutating func add(_ result: EntityConsistency, invalidLimit: Int) {
+        checked += 1
+        guard !result.valid else {
+            valid += 1
+            return
+        }
+        invalid += 1
+        for kind in Set(result.inconsistencies.map(\.kind)) { byKind[kind, default: 0] += 1 }
+        if invalidEntities.count < invalidLimit { invalidEntities.append(result) } else { truncated = true }
+    }
 }
 
 /// What the checks need of an entity's row.
@@ -193,30 +204,27 @@ extension GatewayStore {
         var report = ConsistencyReport()
         report.startedAt = Timestamp.now()
         let last = try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM entities") } ?? 0
-        var next: Int64 = 1
-        while next <= last {
-            let window = (0..<workers).compactMap { step -> ClosedRange<Int64>? in
-                let lower = next + Int64(step) * idsPerRange
-                return lower <= last ? lower...min(lower + idsPerRange - 1, last) : nil
+        let ranges = stride(from: Int64(1), through: last, by: Int(idsPerRange)).lazy.map { $0...min($0 + idsPerRange - 1, last) }
+        var pending = ranges.makeIterator()
+        try await withThrowingTaskGroup(of: (Int, [EntityConsistency]).self) { group in
+            // `workers` ranges in flight; a finished range starts the next one, and results are taken in
+            // range order (at most `workers - 1` wait for an earlier, slower range).
+            var started = 0, merged = 0
+            var finished: [Int: [EntityConsistency]] = [:]
+            func startNext() {
+                guard let ids = pending.next() else { return }
+                let order = started
+                started += 1
+                group.addTask { (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) }) }
             }
-            next = window.last!.upperBound + 1
-            let pages = try await withThrowingTaskGroup(of: (Int, [EntityConsistency]).self) { group in
-                for (order, ids) in window.enumerated() {
-                    group.addTask {
-                        (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) })
-                    }
+            for _ in 0..<max(1, workers) { startNext() }
+            while let (order, results) = try await group.next() {
+                finished[order] = results
+                startNext()
+                while let page = finished.removeValue(forKey: merged) {
+                    merged += 1
+                    for result in page { report.add(result, invalidLimit: invalidLimit) }
                 }
-                return try await group.reduce(into: [[EntityConsistency]](repeating: [], count: window.count)) { $0[$1.0] = $1.1 }
-            }
-            for result in pages.joined() {
-                report.checked += 1
-                if result.valid {
-                    report.valid += 1
-                    continue
-                }
-                report.invalid += 1
-                for kind in Set(result.inconsistencies.map(\.kind)) { report.byKind[kind, default: 0] += 1 }
-                if report.invalidEntities.count < invalidLimit { report.invalidEntities.append(result) } else { report.truncated = true }
             }
         }
         report.finishedAt = Timestamp.now()

@@ -27,7 +27,7 @@ public final class GatewayStore: Sendable {
             try db.run("PRAGMA temp_store = MEMORY")
             // The writer touches index pages all over the file (UUID keys); a larger cache spares it
             // most re-reads. Readers keep a smaller one each, so memory stays bounded.
-            try db.run("PRAGMA cache_size = \(db.configuration.readonly ? -8192 : -65536)")
+            try db.run("PRAGMA cache_size = \(db.configuration.readonly ? -4096 : -32768)")
             if !db.configuration.readonly { try db.run("PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
