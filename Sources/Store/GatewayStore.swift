@@ -33,7 +33,7 @@ public final class GatewayStore: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
         writer = GroupCommit(pool: pool, observer: observer)
-        checkpointer = try Checkpointer(path: path, interval: .milliseconds(200))
+        checkpointer = try Checkpointer(path: path, interval: .milliseconds(20))
     }
 
     /// Names of the migrations applied so far, oldest first.
