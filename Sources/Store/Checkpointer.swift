@@ -18,8 +18,15 @@ final class Checkpointer: Sendable {
         configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         let thread = Thread { [stop] in
-            while !stop.wait(interval) {
-                _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            // An idle server is looked at less often, down to four times a second (a burst that starts meanwhile
+            // waits at most that long for its first checkpoint).
+            var wait = interval
+            var lastFrames = -1
+            while !stop.wait(wait) {
+                let result = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                let idle = result.map { $0.walFrameCount == lastFrames && $0.checkpointedFrameCount == $0.walFrameCount } ?? true
+                lastFrames = result?.walFrameCount ?? -1
+                wait = idle ? min(wait * 2, .milliseconds(250)) : interval
             }
         }
         thread.name = "ingest-checkpointer"
