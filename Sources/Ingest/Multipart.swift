@@ -46,15 +46,24 @@ enum Multipart {
         return parts
     }
 
-    /// A `key=value` or `key="value"` parameter of a header value.
+    /// A `key=value` or `key="value"` parameter of a header value (keys compared without case).
     static func parameter(_ key: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == key else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value
+            guard pair.count == 2, trimmed(pair[0]).lowercased() == key else { continue }
+            var value = trimmed(pair[1])
+            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+            return String(value)
         }
         return nil
+    }
+
+    /// Without surrounding spaces and tabs (Foundation's character-set trimming showed in the profile).
+    private static func trimmed(_ text: Substring) -> Substring {
+        let isBlank = { (character: Character) in character == " " || character == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return text[first...last]
     }
 }
