@@ -307,31 +307,34 @@ public struct SubmissionTarget: Sendable {
 }
 
 extension GatewayStore {
-    /// The form and published version a submission names, in one read; published versions never change,
-    /// so they are kept in memory once read.
+    /// The form and published version a submission names. Both are usually in memory (see
+    /// `FormLookupCache`; published versions never change), so most submissions read nothing here.
     public func submissionTarget(projectId: Int64, xmlFormId: String, version: String) async throws -> SubmissionTarget? {
-        try await read { [self] db in
+        let key = FormLookupCache.Key(projectId: projectId, xmlFormId: xmlFormId)
+        if let form = formLookups.form(key), let def = publishedDefs.withLock({ $0["\(form.id)/\(version)"] }) {
+            return SubmissionTarget(formId: form.id, state: form.state, published: form.currentDefId != nil, def: def)
+        }
+        return try await read { [self] db in
+            let generation = formLookups.generation
             guard
-                let row = try Row.fetchOne(
-                    try db.cachedStatement(
-                        sql: "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL"),
-                    arguments: [projectId, xmlFormId])
+                let form = try db.mapRow(
+                    "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL",
+                    [projectId, xmlFormId], { FormLookupCache.Form(id: $0[0], state: $0[1], currentDefId: $0[2]) })
             else { return nil }
-            let formId: Int64 = row["id"]
-            let key = "\(formId)/\(version)"
-            var def = publishedDefs.withLock { $0[key] }
+            formLookups.remember(form, for: key, readAtGeneration: generation)
+            let defKey = "\(form.id)/\(version)"
+            var def = publishedDefs.withLock { $0[defKey] }
             if def == nil {
                 def = try Row.fetchOne(
                     try db.cachedStatement(
                         sql:
                             "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"
                     ),
-                    arguments: [formId, version]
+                    arguments: [form.id, version]
                 ).map(FormDefRecord.init(row:))
-                if let def { publishedDefs.withLock { $0[key] = def } }
+                if let def { publishedDefs.withLock { $0[defKey] = def } }
             }
-            let current: Int64? = row["current_def_id"]
-            return SubmissionTarget(formId: formId, state: row["state"], published: current != nil, def: def)
+            return SubmissionTarget(formId: form.id, state: form.state, published: form.currentDefId != nil, def: def)
         }
     }
 }

@@ -12,6 +12,8 @@ public final class GatewayStore: Sendable {
     let observer: StoreObserver?
     /// Published form versions by "formId/version": they never change once published.
     let publishedDefs = Mutex<[String: FormDefRecord]>([:])
+    /// Live forms by project and xmlFormId, emptied by the writer whenever `forms` changes.
+    let formLookups = FormLookupCache()
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String, observer: StoreObserver? = nil) throws {
@@ -32,6 +34,7 @@ public final class GatewayStore: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+        pool.add(transactionObserver: formLookups, extent: .databaseLifetime)
         writer = GroupCommit(pool: pool, observer: observer)
         checkpointer = try Checkpointer(path: path, interval: .milliseconds(20))
     }
