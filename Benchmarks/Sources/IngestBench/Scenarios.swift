@@ -99,7 +99,7 @@ struct ScenarioRunner {
             let work = (0..<count(3000)).map { Work.submission(Campaign.bigSurvey(template: template, number: $0)) }
             measured = await driver.run(work)
         case "report":
-            let entities = count(100_000)
+            let entities = count(1_000_000)
             let started = ContinuousClock.now
             var made = 0
             while made < entities {
