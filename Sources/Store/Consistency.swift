@@ -198,7 +198,7 @@ extension GatewayStore {
     /// the size, `workers` ranges at a time on separate readers; records the pass for the health check.
     /// Ranges are merged in id order, so the invalid entities listed are the first ones whatever the timing.
     public func consistencyReport(
-        projectId: Int64?, invalidLimit: Int = 1000, idsPerRange: Int64 = 500,
+        projectId: Int64?, invalidLimit: Int = 1000, idsPerRange: Int64 = 2000,
         workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
     ) async throws -> ConsistencyReport {
         var report = ConsistencyReport()
