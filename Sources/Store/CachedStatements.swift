@@ -24,3 +24,29 @@ extension Database {
         return try cursor.next().map(transform)
     }
 }
+
+extension Database {
+    /// A savepoint inside the current transaction, through the statement cache: GRDB's `inSavepoint`
+    /// prepares its statements anew each time, and the writer opens one per write and per entity change.
+    /// An error rolls back to the savepoint, releases it and is rethrown; if SQLite itself ended the
+    /// transaction, `SavepointError.transactionEnded` says so, so no later write runs outside it.
+    func inCachedSavepoint<T>(_ body: () throws -> T) throws -> T {
+        guard isInsideTransaction else { throw SavepointError.transactionEnded }
+        try run("SAVEPOINT write")
+        do {
+            let result = try body()
+            try run("RELEASE SAVEPOINT write")
+            return result
+        } catch {
+            guard isInsideTransaction else { throw SavepointError.transactionEnded }
+            try run("ROLLBACK TO SAVEPOINT write")
+            try run("RELEASE SAVEPOINT write")
+            throw error
+        }
+    }
+}
+
+enum SavepointError: Error {
+    /// SQLite rolled the whole transaction back (a full disk, an I/O error): nothing more may run in it.
+    case transactionEnded
+}

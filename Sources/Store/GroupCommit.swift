@@ -41,13 +41,13 @@ final class GroupCommit: Sendable {
             do {
                 let started = ContinuousClock.now
                 let outcomes = try pool.write { db -> [(any Error)?] in
-                    batch.map { job in
+                    try batch.map { job in
                         do {
-                            try db.inSavepoint {
-                                try job.run(db)
-                                return .commit
-                            }
+                            try db.inCachedSavepoint { try job.run(db) }
                             return nil
+                        } catch SavepointError.transactionEnded {
+                            // The whole batch fails: its transaction is gone.
+                            throw SavepointError.transactionEnded
                         } catch {
                             return error
                         }

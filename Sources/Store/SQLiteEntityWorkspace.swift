@@ -229,7 +229,6 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
         let mark = events.count
         savepointDepth += 1
         defer {
@@ -237,15 +236,11 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             if savepointDepth == 0 { flushEvents() }
         }
         do {
-            try db.inSavepoint {
-                result = try body()
-                return .commit
-            }
+            return try db.inCachedSavepoint(body)
         } catch {
             events.removeSubrange(mark...)
             versionCache.removeAll()
             throw error
         }
-        return result!
     }
 }
