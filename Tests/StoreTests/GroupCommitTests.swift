@@ -30,4 +30,20 @@ import Testing
         let stored = try await temporary.store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM marks ORDER BY n") }
         #expect(stored == (0..<200).filter { $0 % 50 != 7 })
     }
+
+    /// A write that ends the transaction itself (as SQLite does on a full disk) fails, and the writer goes on.
+    @Test func writeThatEndsTheTransactionFailsAndLaterWritesStillCommit() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.store.pool.write { db in try db.execute(sql: "CREATE TABLE marks (n INTEGER PRIMARY KEY)") }
+        let writer = GroupCommit(pool: temporary.store.pool)
+        await #expect(throws: (any Error).self) {
+            try await writer.write { db in
+                try db.execute(sql: "INSERT INTO marks (n) VALUES (1)")
+                try db.execute(sql: "ROLLBACK")
+            }
+        }
+        try await writer.write { db in try db.execute(sql: "INSERT INTO marks (n) VALUES (2)") }
+        let stored = try await temporary.store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM marks ORDER BY n") }
+        #expect(stored == [2])
+    }
 }
