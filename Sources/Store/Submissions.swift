@@ -83,16 +83,14 @@ public enum SubmissionWriteError: Error, Equatable, Sendable {
 }
 
 extension GatewayStore {
-    /// Stores a new submission, or recognises a repeat of one; with `acceptEdits`, a submission
+    /// Stores a new submission (`projectId` is the form's project), or recognises a repeat of one; with `acceptEdits`, a submission
     /// carrying `deprecatedID` becomes a new version of the one it replaces (OpenRosa's way of editing).
     public func storeSubmission(
-        formId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, attachments: [IncomingAttachment],
+        projectId: Int64, formId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, attachments: [IncomingAttachment],
         origin: SubmissionOrigin, acceptEdits: Bool, declarations: [EntityDeclaration] = []
     ) async throws -> SubmissionWriteOutcome {
         let blocks = SubmissionEntityWork.prepare(parsed, declarations: declarations)
         return try await write { db in
-            let projectId =
-                try Int64.fetchOne(try db.cachedStatement(sql: "SELECT project_id FROM forms WHERE id = ?"), arguments: [formId]) ?? 0
             if let existing = try Submissions.defRow(db, formId: formId, instanceId: parsed.instanceId) {
                 if try Submissions.isDeleted(db, submissionId: existing["submission_id"]) {
                     throw SubmissionWriteError.deleted

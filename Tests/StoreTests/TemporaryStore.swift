@@ -44,7 +44,7 @@ struct TemporaryStore {
         async throws -> SubmissionWriteOutcome
     {
         try await store.storeSubmission(
-            formId: form.id, formDefId: form.current!.id, xml: xml, parsed: try SubmissionParser.parse(xml, declarations: []),
+            projectId: form.projectId, formId: form.id, formDefId: form.current!.id, xml: xml, parsed: try SubmissionParser.parse(xml, declarations: []),
             attachments: attachments, origin: SubmissionOrigin(actorId: actor.id, deviceId: nil, userAgent: "tests"),
             acceptEdits: acceptEdits)
     }
