@@ -74,19 +74,32 @@ public struct EntityChange: Sendable, Equatable {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// Without leading and trailing white space (Unicode's White_Space; Foundation's character-set
+    /// trimming showed in the submission path's profile).
+    var trimmed: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return self }
+        return String(scalars[first...last])
+    }
 }
 
 /// UUID text as entities use it: bare (no `uuid:`), lower-case, version 4.
 public enum UUIDText {
     public static func normalizedV4(_ text: String) -> String? {
-        var value = text.lowercased()
-        if value.hasPrefix("uuid:") { value.removeFirst(5) }
-        let groups = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard groups.map(\.count) == [8, 4, 4, 4, 12],
-            value.allSatisfy({ $0 == "-" || $0.isHexDigit }),
-            groups[2].first == "4", let variant = groups[3].first, "89ab".contains(variant)
-        else { return nil }
-        return value
+        var value = Substring(text.lowercased())
+        if value.hasPrefix("uuid:") { value = value.dropFirst(5) }
+        guard value.utf8.count == 36 else { return nil }
+        for (offset, byte) in value.utf8.enumerated() {
+            switch offset {
+            case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return nil }
+            case 14: guard byte == UInt8(ascii: "4") else { return nil }
+            case 19: guard "89ab".utf8.contains(byte) else { return nil }
+            default: guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else { return nil }
+            }
+        }
+        return String(value)
     }
 }
