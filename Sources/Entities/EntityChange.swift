@@ -97,7 +97,9 @@ public enum UUIDText {
             case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return nil }
             case 14: guard byte == UInt8(ascii: "4") else { return nil }
             case 19: guard "89ab".utf8.contains(byte) else { return nil }
-            default: guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else { return nil }
+            default:
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                else { return nil }
             }
         }
         return String(value)

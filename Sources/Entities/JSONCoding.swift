@@ -181,7 +181,9 @@ private struct JSONTextParser {
             index = end + 1
             // ASCII is valid UTF-8 as it stands: copied without a validating pass.
             if highBits < 0x80 {
-                return String(unsafeUninitializedCapacity: run.count) { _ = $0.initialize(fromContentsOf: run); return run.count }
+                return String(unsafeUninitializedCapacity: run.count) {
+                    _ = $0.initialize(fromContentsOf: run); return run.count
+                }
             }
             guard let text = String(validating: run, as: UTF8.self) else { throw JSONParseError.invalidString }
             return text

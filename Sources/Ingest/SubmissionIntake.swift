@@ -82,7 +82,8 @@ struct SubmissionIntake {
         let origin = SubmissionOrigin(actorId: actor.id, deviceId: deviceId, userAgent: userAgent)
         do {
             let outcome = try await store.storeSubmission(
-                projectId: projectId, formId: target.formId, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin,
+                projectId: projectId, formId: target.formId, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments,
+                origin: origin,
                 acceptEdits: channel == .openRosa, declarations: def.entityDeclarations)
             return Accepted(outcome: outcome)
         } catch let error as SubmissionWriteError {

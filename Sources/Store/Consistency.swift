@@ -143,7 +143,9 @@ enum ConsistencyQueries {
             for chunk in stride(from: 0, to: uuids.count, by: 500).map({ Array(uuids[$0..<min($0 + 500, uuids.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let found = try Row.fetchCursor(
-                    db, sql: "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
+                    db,
+                    sql:
+                        "SELECT entity_uuid, kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid IN (\(marks)) ORDER BY id",
                     arguments: StatementArguments([datasetId] + chunk))
                 while let row = try found.next() {
                     guard let input = EntityInput(kind: row[1], json: (try? JSONValue.parse(row[2] as String)) ?? .null) else { continue }
@@ -154,7 +156,8 @@ enum ConsistencyQueries {
         let now = Timestamp.now()
         return entities.map { entity in
             evaluate(
-                entity, versions: versions[entity.id] ?? [], inputs: inputs[InputKey(datasetId: entity.dataset.id, uuid: entity.uuid)] ?? [],
+                entity, versions: versions[entity.id] ?? [],
+                inputs: inputs[InputKey(datasetId: entity.dataset.id, uuid: entity.uuid)] ?? [],
                 at: now)
         }
     }
@@ -215,7 +218,9 @@ extension GatewayStore {
                 guard let ids = pending.next() else { return }
                 let order = started
                 started += 1
-                group.addTask { (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) }) }
+                group.addTask {
+                    (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) })
+                }
             }
             for _ in 0..<max(1, workers) { startNext() }
             while let (order, results) = try await group.next() {

@@ -17,7 +17,9 @@ enum SubmissionEntityWork {
             guard declarations.indices.contains(block.declarationIndex) else { return nil }
             return PreparedEntityBlock(
                 index: index,
-                change: Result { () throws(EntityProblem) in try EntityChange(block: block, declaration: declarations[block.declarationIndex]) })
+                change: Result { () throws(EntityProblem) in
+                    try EntityChange(block: block, declaration: declarations[block.declarationIndex])
+                })
         }
     }
 

@@ -44,7 +44,8 @@ struct TemporaryStore {
         async throws -> SubmissionWriteOutcome
     {
         try await store.storeSubmission(
-            projectId: form.projectId, formId: form.id, formDefId: form.current!.id, xml: xml, parsed: try SubmissionParser.parse(xml, declarations: []),
+            projectId: form.projectId, formId: form.id, formDefId: form.current!.id, xml: xml,
+            parsed: try SubmissionParser.parse(xml, declarations: []),
             attachments: attachments, origin: SubmissionOrigin(actorId: actor.id, deviceId: nil, userAgent: "tests"),
             acceptEdits: acceptEdits)
     }
