@@ -209,27 +209,32 @@ extension GatewayStore {
         let last = try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM entities") } ?? 0
         let ranges = stride(from: Int64(1), through: last, by: Int(idsPerRange)).lazy.map { $0...min($0 + idsPerRange - 1, last) }
         var pending = ranges.makeIterator()
+        let workers = max(1, workers)
         try await withThrowingTaskGroup(of: (Int, [EntityConsistency]).self) { group in
-            // `workers` ranges in flight; a finished range starts the next one, and results are taken in
-            // range order (at most `workers - 1` wait for an earlier, slower range).
-            var started = 0, merged = 0
+            // Up to `workers` ranges in flight; results are taken in range order, and no more than
+            // `2 * workers` ranges are started but not yet taken, so memory stays bounded even when one
+            // range is slow.
+            var started = 0, merged = 0, running = 0
             var finished: [Int: [EntityConsistency]] = [:]
-            func startNext() {
-                guard let ids = pending.next() else { return }
-                let order = started
-                started += 1
-                group.addTask {
-                    (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) })
+            func fill() {
+                while running < workers, started - merged < 2 * workers, let ids = pending.next() {
+                    let order = started
+                    started += 1
+                    running += 1
+                    group.addTask {
+                        (order, try await self.read { db in try ConsistencyQueries.checkRange(db, ids: ids, projectId: projectId) })
+                    }
                 }
             }
-            for _ in 0..<max(1, workers) { startNext() }
+            fill()
             while let (order, results) = try await group.next() {
+                running -= 1
                 finished[order] = results
-                startNext()
                 while let page = finished.removeValue(forKey: merged) {
                     merged += 1
                     for result in page { report.add(result, invalidLimit: invalidLimit) }
                 }
+                fill()
             }
         }
         report.finishedAt = Timestamp.now()
