@@ -7,9 +7,9 @@ import GRDB
 /// thousand pages one batch of writers waited for the copy and its sync: the benchmark's latency tail.
 /// A passive checkpoint from another connection never blocks the writer; the writer's own automatic
 /// checkpoint stays on, at a much larger size, only as a backstop should this thread fall behind.
-/// Small and frequent beats large and rare: a checkpoint's sync flushes the disk's cache, and a commit
-/// syncing meanwhile waits for all of it (the benchmark's p99 at 1,500/s: 35 ms with a checkpoint every
-/// 200 ms, 19 ms every 20 ms).
+/// Small and frequent beats large and rare: a large checkpoint writes back a lot at once, and a commit
+/// writing the log meanwhile waits in the kernel for pages and the block layer's writeback throttling
+/// (the benchmark's p99 at 1,500/s: 35 ms with a checkpoint every 200 ms, 19 ms every 20 ms).
 final class Checkpointer: Sendable {
     private let stop = StopSignal()
 
