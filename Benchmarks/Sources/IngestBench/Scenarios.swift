@@ -78,7 +78,9 @@ struct ScenarioRunner {
             }
             let campaign = Campaign.make(shape)
             let creates = await driver.run(campaign.creates)
+            let cpu = CPUMeter(server: server)
             measured = await driver.run(campaign.updates)
+            cpu.record(requests: measured.requests, into: &result)
             measured.errors += creates.errors
             result.extra["createsPerSecond"] = creates.throughput
         case "approval-backlog":
@@ -97,7 +99,9 @@ struct ScenarioRunner {
         case "big-form":
             let template = try bigSurveyTemplate()
             let work = (0..<count(3000)).map { Work.submission(Campaign.bigSurvey(template: template, number: $0)) }
+            let cpu = CPUMeter(server: server)
             measured = await driver.run(work)
+            cpu.record(requests: measured.requests, into: &result)
         case "report":
             let entities = count(1_000_000)
             let started = ContinuousClock.now
@@ -185,5 +189,32 @@ struct ScenarioRunner {
         }
         let summary = try await client.send(.GET, "/v1/backlog/summary").json as? [String: Any]
         result.backlogAfter = summary?["held"] as? Int ?? -1
+    }
+}
+
+/// CPU time per request of the server and of this benchmark's own clients over one measured phase:
+/// on a small machine the two share the cores, so together they bound the throughput.
+struct CPUMeter {
+    let server: ServerProcess
+    let serverStart: Double
+    let clientStart: Double
+
+    init(server: ServerProcess) {
+        self.server = server
+        serverStart = server.cpuSeconds()
+        clientStart = Self.ownCPUSeconds()
+    }
+
+    func record(requests: Int, into result: inout ScenarioResult) {
+        guard requests > 0 else { return }
+        result.extra["serverCPUMicrosecondsPerRequest"] = (server.cpuSeconds() - serverStart) / Double(requests) * 1e6
+        result.extra["clientCPUMicrosecondsPerRequest"] = (Self.ownCPUSeconds() - clientStart) / Double(requests) * 1e6
+    }
+
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -30,6 +30,17 @@ final class ServerProcess {
 
     var databasePath: String { directory.appendingPathComponent("bench.sqlite").path }
 
+    /// CPU time the server has used so far (user and system), in seconds.
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name; utime and stime are the 14th and 15th of the whole line.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// The server's peak resident memory so far (VmHWM), in bytes.
     func peakRSS() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
