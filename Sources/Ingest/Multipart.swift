@@ -48,10 +48,12 @@ enum Multipart {
 
     /// A `key=value` or `key="value"` parameter of a header value (keys compared without case).
     static func parameter(_ key: String, in header: String) -> String? {
-        for piece in header.split(separator: ";").dropFirst() {
-            let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, trimmed(pair[0]).lowercased() == key else { continue }
-            var value = trimmed(pair[1])
+        var pieces = header.split(separator: ";", omittingEmptySubsequences: false).dropFirst().makeIterator()
+        while let piece = pieces.next() {
+            guard let equals = piece.firstIndex(of: "=") else { continue }
+            let name = trimmed(piece[..<equals])
+            guard name.utf8.count == key.utf8.count, name.lowercased() == key else { continue }
+            var value = trimmed(piece[piece.index(after: equals)...])
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
             return String(value)
         }

@@ -33,6 +33,8 @@ enum OpenRosa {
     }
 
     static func escape(_ text: String) -> String {
+        let special: [UInt8] = Array("&<>\"'".utf8)
+        if !text.utf8.contains(where: special.contains) { return text }
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {

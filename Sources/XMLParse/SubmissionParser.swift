@@ -101,9 +101,14 @@ private struct SubmissionWalk {
             instanceName: instanceName.flatMap(nonEmpty), entityBlocks: blocks)
     }
 
+    /// Without XML white space around it (space, tab, CR, LF), or nil when nothing is left.
     private func nonEmpty(_ value: String) -> String? {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? nil : trimmed
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        let utf8 = value.utf8
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else {
+            return nil
+        }
+        return String(value[first...last])
     }
 
     private mutating func startElement() throws {

@@ -12,3 +12,10 @@ import Testing
         #expect(Multipart.parameter("boundary", in: "multipart/form-data; boundary=----abc") == "----abc")
     }
 }
+
+@Suite struct OpenRosaEscapeTests {
+    @Test func markupCharactersAreEscapedAndPlainTextIsLeftAsItIs() {
+        #expect(OpenRosa.escape(#"a<b & "c" > 'd'"#) == "a&lt;b &amp; &quot;c&quot; &gt; &#39;d&#39;")
+        #expect(OpenRosa.escape("Árbol 🌳 plain") == "Árbol 🌳 plain")
+    }
+}

@@ -81,6 +81,15 @@ import Testing
         #expect(parsed.header.version == "2")
     }
 
+    @Test func instanceIDsLoseSurroundingWhiteSpaceAndBlankOnesCountAsMissing() throws {
+        let xml = "<data id=\"f\"><meta><instanceID>\n\t uuid:abc \r\n</instanceID><instanceName>  </instanceName></meta></data>"
+        let parsed = try SubmissionParser.parse(Data(xml.utf8), declarations: [])
+        #expect(parsed.instanceId == "uuid:abc")
+        #expect(parsed.instanceName == nil)
+        let blank = #"<data id="f"><meta><instanceID> </instanceID></meta></data>"#
+        #expect(throws: XMLParseError.missingInstanceID) { try SubmissionParser.parse(Data(blank.utf8), declarations: []) }
+    }
+
     @Test func missingInstanceIDIsRefused() {
         let xml = #"<data id="f"><meta/></data>"#
         #expect(throws: XMLParseError.missingInstanceID) { try SubmissionParser.parse(Data(xml.utf8), declarations: []) }
