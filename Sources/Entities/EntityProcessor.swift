@@ -180,7 +180,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
                 throw EntityProblem.versionNotFound(String(baseVersion), uuid: change.uuid, dataset: dataset.name)
             }
             if !forced {
-                let held = HeldChange(change: change, origin: origin, datasetId: dataset.id, heldAt: nil)
+                let held = HeldChange(change: change, origin: origin, datasetId: dataset.id)
                 try workspace.hold(held)
                 try workspace.record(.held(held))
                 return .held

@@ -149,13 +149,11 @@ public struct HeldChange: Sendable, Equatable {
     public var change: EntityChange
     public var origin: ChangeOrigin
     public var datasetId: Int64
-    public var heldAt: String?
 
-    public init(change: EntityChange, origin: ChangeOrigin, datasetId: Int64, heldAt: String?) {
+    public init(change: EntityChange, origin: ChangeOrigin, datasetId: Int64) {
         self.change = change
         self.origin = origin
         self.datasetId = datasetId
-        self.heldAt = heldAt
     }
 
     public var branchId: String? { change.branchId }

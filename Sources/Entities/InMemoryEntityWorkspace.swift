@@ -18,7 +18,6 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         var events: [EntityEvent] = []
         var inputs: [(uuid: String, input: EntityInput)] = []
         var nextEntityId: Int64 = 1
-        var clock = 0
     }
 
     private var state = State()
@@ -92,10 +91,7 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
     }
 
     public func hold(_ held: HeldChange) throws {
-        var stamped = held
-        state.clock += 1
-        stamped.heldAt = String(state.clock)
-        state.backlog.append(stamped)
+        state.backlog.append(held)
     }
 
     public func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {

@@ -225,6 +225,8 @@ private struct JSONTextParser {
                     {
                         index += 2
                         let low = try hex4()
+                        // A high surrogate pairs only with a low one; anything else is a broken string.
+                        guard (0xDC00...0xDFFF).contains(low) else { throw JSONParseError.invalidString }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw JSONParseError.invalidString }

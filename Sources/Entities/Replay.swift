@@ -5,8 +5,6 @@ public enum Replay {
         public var versions: [StoredVersion]
         public var origins: [ChangeOrigin]
         public var resolvedThrough: Int?
-        /// Changes still waiting in the backlog once every input has run.
-        public var held: [HeldChange]
     }
 
     public static func run(_ inputs: [EntityInput], uuid: String, dataset: DatasetRef) -> Result {
@@ -30,6 +28,6 @@ public enum Replay {
         let entity = workspace.entities[uuid]
         return Result(
             entity: entity?.ref, versions: entity?.versions ?? [], origins: entity?.origins ?? [],
-            resolvedThrough: entity?.resolvedThrough, held: workspace.backlog.filter { $0.change.uuid == uuid })
+            resolvedThrough: entity?.resolvedThrough)
     }
 }

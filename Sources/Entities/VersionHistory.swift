@@ -59,10 +59,6 @@ public enum VersionHistory {
 
     /// What the author of `version` had on the phone: the trunk version (or the offline create's own data)
     /// with the earlier changes of the same branch applied in branch order. Without a branch, the base version.
-    public static func authorView(of version: StoredVersion, in versions: [StoredVersion]) -> EntityProperties {
-        authorView(of: version, in: versions, byNumber: Dictionary(versions.map { ($0.version, $0) }, uniquingKeysWith: { a, _ in a }))
-    }
-
     static func authorView(of version: StoredVersion, in versions: [StoredVersion], byNumber: [Int: StoredVersion]) -> EntityProperties {
         guard let branch = version.branchId else {
             return version.baseVersion.flatMap { byNumber[$0] }?.dataWithLabel ?? EntityProperties()

@@ -81,7 +81,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         func seconds() -> Double {
             let elapsed = ContinuousClock.now - started
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return elapsed.seconds
         }
         do {
             let response = try await next(request, context)

@@ -39,14 +39,19 @@ extension Database {
             return result
         } catch {
             guard isInsideTransaction else { throw SavepointError.transactionEnded }
-            try run("ROLLBACK TO SAVEPOINT write")
-            try run("RELEASE SAVEPOINT write")
+            do {
+                try run("ROLLBACK TO SAVEPOINT write")
+                try run("RELEASE SAVEPOINT write")
+            } catch {
+                // The write could not be undone: committing the batch would keep half of it.
+                throw SavepointError.transactionEnded
+            }
             throw error
         }
     }
 }
 
-enum SavepointError: Error {
+enum SavepointError: Error, Equatable {
     /// SQLite rolled the whole transaction back (a full disk, an I/O error): nothing more may run in it.
     case transactionEnded
 }

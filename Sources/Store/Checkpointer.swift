@@ -48,8 +48,7 @@ private final class StopSignal: @unchecked Sendable {
     func wait(_ interval: Duration) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        let deadline = Date(timeIntervalSinceNow: seconds)
+        let deadline = Date(timeIntervalSinceNow: interval.seconds)
         while !stopped, condition.wait(until: deadline) {}
         return stopped
     }

@@ -183,7 +183,7 @@ extension GatewayStore {
             guard apply, !differences.isEmpty else {
                 return ReplayOutcome(stored: stored, replayed: replay, differences: differences, applied: false)
             }
-            try Repair.rewrite(db, entity: entity, stored: versions, replay: replay)
+            try Repair.rewrite(db, entity: entity, replay: replay)
             try Audit.log(
                 db, actorId: actorId, action: "entity.repair", acteeType: "entity", acteeId: entityId,
                 details: [
@@ -255,7 +255,7 @@ extension GatewayStore {
 /// Rewriting an entity's history to its replay, keeping each version's traceability where the replay
 /// made the same version from the same input.
 enum Repair {
-    static func rewrite(_ db: Database, entity: CheckedEntity, stored: [StoredVersionRow], replay: Replay.Result) throws {
+    static func rewrite(_ db: Database, entity: CheckedEntity, replay: Replay.Result) throws {
         let entityId = entity.id
         let sources = try Row.fetchAll(
             try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ?"), arguments: [entityId])

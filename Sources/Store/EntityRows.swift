@@ -68,7 +68,7 @@ enum EntityRows {
         guard let change = EntityChange(json: (try? JSONValue.parse(row["change"] as String)) ?? .null),
             let origin = ChangeOrigin(json: (try? JSONValue.parse(row["origin"] as String)) ?? .null)
         else { return nil }
-        return HeldChange(change: change, origin: origin, datasetId: row["dataset_id"], heldAt: row["held_at"])
+        return HeldChange(change: change, origin: origin, datasetId: row["dataset_id"])
     }
 }
 

@@ -120,13 +120,7 @@ extension GatewayStore {
 
     /// The published version of a form with this version string (the current one or an earlier one).
     public func publishedDef(formId: Int64, version: String) async throws -> FormDefRecord? {
-        try await read { db in
-            try Row.fetchOne(
-                try db.cachedStatement(
-                    sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
-                arguments: [formId, version]
-            ).map(FormDefRecord.init(row:))
-        }
+        try await read { db in try FormDefs.published(db, formId: formId, version: version) }
     }
 
     public func forms(projectId: Int64, withCounts: Bool = false) async throws -> [FormRecord] {
@@ -170,6 +164,13 @@ extension GatewayStore {
 
 /// Form-definition queries shared by the store's form operations.
 enum FormDefs {
+    /// The newest published version of a form with this version string.
+    static func published(_ db: Database, formId: Int64, version: String) throws -> FormDefRecord? {
+        try db.mapRow(
+            "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [formId, version], FormDefRecord.init(row:))
+    }
+
     static func insert(_ db: Database, formId: Int64, projectId: Int64, xml: Data, definition: XFormDefinition) throws -> Int64 {
         let spec = try JSONEncoder().encode(definition.entityDeclarations)
         try db.run(
@@ -314,8 +315,10 @@ extension GatewayStore {
         if let form = formLookups.form(key), let def = publishedDefs.withLock({ $0["\(form.id)/\(version)"] }) {
             return SubmissionTarget(formId: form.id, state: form.state, published: form.currentDefId != nil, def: def)
         }
+        // Taken before the read begins: the read's snapshot is fixed as soon as it starts, so a commit
+        // between the two would otherwise leave the old row cached under the new generation.
+        let generation = formLookups.generation
         return try await read { [self] db in
-            let generation = formLookups.generation
             guard
                 let form = try db.mapRow(
                     "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL",
@@ -325,13 +328,7 @@ extension GatewayStore {
             let defKey = "\(form.id)/\(version)"
             var def = publishedDefs.withLock { $0[defKey] }
             if def == nil {
-                def = try Row.fetchOne(
-                    try db.cachedStatement(
-                        sql:
-                            "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"
-                    ),
-                    arguments: [form.id, version]
-                ).map(FormDefRecord.init(row:))
+                def = try FormDefs.published(db, formId: form.id, version: version)
                 if let def { publishedDefs.withLock { $0[defKey] = def } }
             }
             return SubmissionTarget(formId: form.id, state: form.state, published: form.currentDefId != nil, def: def)

@@ -12,10 +12,13 @@ import GRDB
 final class GroupCommit: Sendable {
     private let inbox: Inbox
 
-    init(pool: DatabasePool, maximumBatch: Int = 256, observer: StoreObserver? = nil) {
+    /// The most writes one transaction takes, so one batch cannot grow without bound.
+    private static let maximumBatch = 256
+
+    init(pool: DatabasePool, observer: StoreObserver? = nil) {
         inbox = Inbox()
         let thread = Thread { [inbox] in
-            Self.run(inbox: inbox, pool: pool, maximumBatch: maximumBatch, observer: observer)
+            Self.run(inbox: inbox, pool: pool, observer: observer)
         }
         thread.name = "ingest-writer"
         thread.start()
@@ -36,7 +39,7 @@ final class GroupCommit: Sendable {
         }
     }
 
-    private static func run(inbox: Inbox, pool: DatabasePool, maximumBatch: Int, observer: StoreObserver?) {
+    private static func run(inbox: Inbox, pool: DatabasePool, observer: StoreObserver?) {
         while let batch = inbox.next(maximumBatch) {
             do {
                 let started = ContinuousClock.now
@@ -54,7 +57,7 @@ final class GroupCommit: Sendable {
                     }
                 }
                 let elapsed = ContinuousClock.now - started
-                observer?.transaction(batch.count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                observer?.transaction(batch.count, elapsed.seconds)
                 for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
             } catch {
                 for job in batch { job.finish(error) }

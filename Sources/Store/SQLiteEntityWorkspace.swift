@@ -9,8 +9,6 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     let projectId: Int64
     /// When processing of the request's entity work began (recorded on each version it writes).
     let startedAt: String
-    /// How many propagation problems this workspace has found.
-    private(set) var inconsistencies = 0
 
     private let observer: StoreObserver?
     private var events: [EntityEvent] = []
@@ -142,7 +140,6 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
                 ]
                 : [])
         guard !problems.isEmpty else { return }
-        inconsistencies += problems.count
         try Audit.log(
             db, actorId: nil, action: "entity.inconsistency", acteeType: "entity", acteeId: entity.id,
             details: [
@@ -216,10 +213,15 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         if savepointDepth == 0 { flushEvents() }
     }
 
-    /// Events reach the observer only once no enclosing savepoint can undo them.
+    /// Events reach the observer only once the transaction holding them has committed: the workspace's
+    /// own savepoints are done by now, but the writer's savepoint for the request or the batch's commit
+    /// could still undo them.
     private func flushEvents() {
         guard !events.isEmpty else { return }
-        observer?.entityEvents(events)
+        if let observer {
+            let committed = events
+            db.afterNextTransaction(onCommit: { _ in observer.entityEvents(committed) })
+        }
         events.removeAll()
     }
 

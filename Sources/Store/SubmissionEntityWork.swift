@@ -32,9 +32,7 @@ enum SubmissionEntityWork {
         var changes: [Result<EntityChange, EntityProblem>] = []
         var origins: [ChangeOrigin] = []
         for block in blocks {
-            let change = block.change
-            let index = block.index
-            if event == "submission.update.version", case .success(let valid) = change {
+            if event == "submission.update.version", case .success(let valid) = block.change {
                 let touched =
                     try Bool.fetchOne(
                         try db.cachedStatement(
@@ -44,11 +42,11 @@ enum SubmissionEntityWork {
                                 """), arguments: [submissionId, valid.uuid]) ?? false
                 if !EditRule.shouldProcess(valid, entityTouchedByEarlierVersion: touched) { continue }
             }
-            changes.append(change)
+            changes.append(block.change)
             origins.append(
                 ChangeOrigin(
                     source: .submission(
-                        submissionId: submissionId, submissionDefId: submissionDefId, instanceId: instanceId, blockIndex: index),
+                        submissionId: submissionId, submissionDefId: submissionDefId, instanceId: instanceId, blockIndex: block.index),
                     actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
         }
         guard !changes.isEmpty else { return }

@@ -19,7 +19,8 @@ import EntityScenarios
     }
 
     @Test func parseRefusesBrokenDocuments() {
-        for text in ["{", #"{"a":}"#, "[1,]", "tru", #"{"a":1} x"#] {
+        let brokenSurrogates = [#"["\ud800\u0041"]"#, #"["\ud800\ud800"]"#, #"["\udc00"]"#, #"["\ud800"]"#]
+        for text in ["{", #"{"a":}"#, "[1,]", "tru", #"{"a":1} x"#] + brokenSurrogates {
             #expect(throws: (any Error).self) { try JSONValue.parse(text) }
         }
     }

@@ -89,6 +89,7 @@ import Testing
             let project = try await prepared(harness)
             try await submit(harness, project, "trees_registration", "reg-1-oak")
             try await submit(harness, project, "trees_update", "update-2")
+            #expect(try await harness.store.backlog().count == 1, "the update waits for its missing base")
             let sweep = PeriodicService.backlogSweep(
                 store: harness.store, configuration: GatewayConfiguration(backlogHoldSeconds: 0, backlogSweepSeconds: 1),
                 logger: .init(label: "test"))
@@ -98,6 +99,7 @@ import Testing
             }
             task.cancel()
             #expect(try await harness.store.backlog().isEmpty)
+            #expect(try await harness.audits("submission.backlog.force").count == 1, "the sweep forced it rather than dropping it")
         }
     }
 

@@ -12,17 +12,12 @@ import Testing
 
     /// The worked example: the phone never saw the server's height 12.
     func example(_ harness: Harness) async throws -> (project: Int64, base: String) {
-        let project = try await harness.createProject()
-        try await harness.publishForm("trees_upsert", project: project)
-        let changes = [
+        let project = try await harness.upsertProject([
             Changes.create([("height", "10")], label: "elm"),
             Changes.update(base: 1, [("height", "12")]),
             Changes.update(base: 1, trunk: 1, branch: Self.a, [("circumference", "30")]),
             Changes.update(base: 2, trunk: 1, branch: Self.a, label: "ELM", [("height", "11")]),
-        ]
-        for (number, change) in changes.enumerated() {
-            _ = try await harness.submitOpenRosa(project: project, xml: EntityScenarioHTTPTests.xml(change, number: number))
-        }
+        ])
         return (project, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)")
     }
 

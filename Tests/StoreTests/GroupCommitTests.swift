@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import Testing
 
@@ -8,7 +9,10 @@ import Testing
     @Test func concurrentWritesShareTransactionsAndAFailureUndoesOnlyItself() async throws {
         let temporary = try TemporaryStore()
         try await temporary.store.pool.write { db in try db.execute(sql: "CREATE TABLE marks (n INTEGER PRIMARY KEY)") }
-        let writer = GroupCommit(pool: temporary.store.pool)
+        let batches = Mutex<[Int]>([])
+        let writer = GroupCommit(
+            pool: temporary.store.pool,
+            observer: StoreObserver(entityEvents: { _ in }, transaction: { writes, _ in batches.withLock { $0.append(writes) } }))
         struct Refused: Error {}
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for n in 0..<200 {
@@ -29,6 +33,9 @@ import Testing
         #expect(outcomes.filter { !$0 }.count == 4)
         let stored = try await temporary.store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM marks ORDER BY n") }
         #expect(stored == (0..<200).filter { $0 % 50 != 7 })
+        let sizes = batches.withLock { $0 }
+        #expect(sizes.reduce(0, +) == 200, "every write went through a transaction")
+        #expect(sizes.contains { $0 > 1 }, "writes arriving together shared a transaction: \(sizes)")
     }
 
     /// A write that ends the transaction itself (as SQLite does on a full disk) fails, and the writer goes on.
@@ -36,7 +43,7 @@ import Testing
         let temporary = try TemporaryStore()
         try await temporary.store.pool.write { db in try db.execute(sql: "CREATE TABLE marks (n INTEGER PRIMARY KEY)") }
         let writer = GroupCommit(pool: temporary.store.pool)
-        await #expect(throws: (any Error).self) {
+        await #expect(throws: SavepointError.transactionEnded) {
             try await writer.write { db in
                 try db.execute(sql: "INSERT INTO marks (n) VALUES (1)")
                 try db.execute(sql: "ROLLBACK")
