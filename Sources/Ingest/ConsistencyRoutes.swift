@@ -78,7 +78,7 @@ extension Gateway {
         router.get("/v1/backlog/summary") { request, context in
             try access.requireAdmin(try await access.actor(request, context))
             let summary = try await store.backlogSummary()
-            let age = summary.oldestHeldAt.flatMap(Timestamp.date).map { Int(Date().timeIntervalSince($0)) }
+            let age = summary.oldestAge().map { Int($0) }
             func counts(_ values: [String: Int]) -> JSONValue {
                 .object(JSONObject(["released", "forced", "failed"].map { ($0, .int(Int64(values[$0] ?? 0))) }))
             }

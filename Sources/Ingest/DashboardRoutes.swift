@@ -32,7 +32,7 @@ extension Gateway {
         let facts = try await store.healthFacts(projectId: nil)
         let health = Health.assess(facts, configuration: configuration)
         let summary = try await store.backlogSummary()
-        let age = summary.oldestHeldAt.flatMap(Timestamp.date).map { Self.duration(Date().timeIntervalSince($0)) } ?? "-"
+        let age = summary.oldestAge().map(Self.duration) ?? "-"
         let errors = try await store.audits(action: "entity.error", limit: 20).map { audit -> [String: Any] in
             [
                 "loggedAt": audit.loggedAt, "instanceId": audit.details["instanceId"]?.stringValue ?? "",

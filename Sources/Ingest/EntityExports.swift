@@ -51,7 +51,7 @@ enum EntityExports {
         let skip = try integer("$skip") ?? 0
         let conflictOnly = try conflictFilter(request.query("$filter"))
         let entities = try await store.entities(
-            datasetId: detail.dataset.id, limit: top, offset: skip, conflictOnly: conflictOnly ?? false)
+            datasetId: detail.dataset.id, limit: top, offset: skip, conflictOnly: conflictOnly)
         let names = detail.properties.map(\.name)
         let selected = request.query("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let rows: [JSONValue] = entities.map { entity in
@@ -79,17 +79,15 @@ enum EntityExports {
                 Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: conflictOnly ?? false)))
         }
         var response = JSONResponse.make(.object(body))
-        response.headers[.init("OData-Version")!] = "4.0"
+        response.headers[HeaderNames.odataVersion] = "4.0"
         return response
     }
 
-    /// The filters reviewers use: `__system/conflict ne null` (in conflict) and `eq null` (not). Nil when absent.
-    static func conflictFilter(_ filter: String?) throws -> Bool? {
-        guard let filter = filter?.trimmingCharacters(in: .whitespaces), !filter.isEmpty else { return nil }
-        let words = filter.split(separator: " ").map(String.init)
-        if words.count == 3, words[0] == "__system/conflict", words[2] == "null" {
-            if words[1] == "ne" { return true }
-        }
+    /// The one filter understood: `__system/conflict ne null` (only entities in conflict), true when asked;
+    /// any other filter is Central's 501.4.
+    static func conflictFilter(_ filter: String?) throws -> Bool {
+        guard let filter = filter?.trimmingCharacters(in: .whitespaces), !filter.isEmpty else { return false }
+        if filter.split(separator: " ") == ["__system/conflict", "ne", "null"] { return true }
         throw Problem(
             code: 501.4, message: "The given OData filter expression uses features not supported by this server: \(filter).",
             details: ["feature": .string(filter)])

@@ -83,4 +83,5 @@ enum HeaderNames {
     static let extendedMetadata = HTTPField.Name("X-Extended-Metadata")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let odkClient = HTTPField.Name("X-ODK-Client")!
+    static let odataVersion = HTTPField.Name("OData-Version")!
 }

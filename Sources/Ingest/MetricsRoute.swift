@@ -8,7 +8,7 @@ extension Gateway {
         router.get("/metrics") { _, _ in
             let summary = try await store.backlogSummary()
             metrics.gauge("ingest_backlog_depth", Double(summary.held))
-            let age = summary.oldestHeldAt.flatMap(Timestamp.date).map { Date().timeIntervalSince($0) } ?? 0
+            let age = summary.oldestAge() ?? 0
             metrics.gauge("ingest_backlog_oldest_age_seconds", age)
             let facts = try await store.healthFacts(projectId: nil)
             metrics.gauge("ingest_consistency_last_pass_checked", Double(facts.lastPass?.checked ?? 0))

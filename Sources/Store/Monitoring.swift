@@ -11,6 +11,11 @@ public struct BacklogSummary: Sendable {
     /// Counts of `released`, `forced` and `failed` over the last hour and the last day.
     public var lastHour: [String: Int] = [:]
     public var lastDay: [String: Int] = [:]
+
+    /// How long the oldest held change has waited, in seconds; nil with an empty backlog.
+    public func oldestAge(now: Date = Date()) -> TimeInterval? {
+        oldestHeldAt.flatMap(Timestamp.date).map { now.timeIntervalSince($0) }
+    }
 }
 
 /// The inputs of the health check, each one indexed query.
