@@ -35,6 +35,7 @@ let package = Package(
                 "Entities",
                 "XMLParse",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -49,10 +49,10 @@ extension GatewayStore {
                 throw StoreError.emailTaken(email)
             }
             let now = Timestamp.now()
-            try db.run("INSERT INTO actors (type, display_name, created_at) VALUES ('user', ?, ?)", [displayName ?? email, now])
+            try db.run("INSERT INTO actors (type, display_name, created_at) VALUES ('user', ?, ?)", displayName ?? email, now)
             let id = db.lastInsertedRowID
             try db.run(
-                "INSERT INTO users (actor_id, email, password_hash, is_admin) VALUES (?, ?, ?, ?)", [id, email, passwordHash, isAdmin])
+                "INSERT INTO users (actor_id, email, password_hash, is_admin) VALUES (?, ?, ?, ?)", id, email, passwordHash, isAdmin)
             try Audit.log(
                 db, actorId: nil, action: "user.create", acteeType: "actor", acteeId: id, details: ["data": ["email": .string(email)]])
             return try Actor.fetch(db, id: id)!
@@ -79,8 +79,8 @@ extension GatewayStore {
                 token: token, actorId: actorId, createdAt: Timestamp.string(now),
                 expiresAt: Timestamp.string(now.addingTimeInterval(lifetime)))
             try db.run(
-                "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                [record.token, actorId, record.createdAt, record.expiresAt])
+                "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, ?, ?, ?)", record.token, actorId,
+                record.createdAt, record.expiresAt)
             return record
         }
     }
@@ -115,7 +115,7 @@ extension GatewayStore {
     @discardableResult
     public func deleteSession(token: String) async throws -> Bool {
         try await write { db in
-            try db.run("DELETE FROM sessions WHERE token = ?", [token])
+            try db.run("DELETE FROM sessions WHERE token = ?", token)
             return db.changesCount > 0
         }
     }
@@ -123,10 +123,10 @@ extension GatewayStore {
     public func createAppUser(projectId: Int64, displayName: String, token: String, createdBy: Int64) async throws -> AppUserRecord {
         try await write { db in
             let now = Timestamp.now()
-            try db.run("INSERT INTO actors (type, display_name, created_at) VALUES ('field_key', ?, ?)", [displayName, now])
+            try db.run("INSERT INTO actors (type, display_name, created_at) VALUES ('field_key', ?, ?)", displayName, now)
             let id = db.lastInsertedRowID
             try db.run(
-                "INSERT INTO app_users (actor_id, project_id, token, created_by) VALUES (?, ?, ?, ?)", [id, projectId, token, createdBy])
+                "INSERT INTO app_users (actor_id, project_id, token, created_by) VALUES (?, ?, ?, ?)", id, projectId, token, createdBy)
             try Audit.log(db, actorId: createdBy, action: "field_key.create", acteeType: "actor", acteeId: id, details: [:])
             return AppUserRecord(id: id, projectId: projectId, displayName: displayName, token: token, createdAt: now, createdBy: createdBy)
         }
@@ -161,7 +161,7 @@ extension GatewayStore {
 
     public func assign(role: String, actorId: Int64, projectId: Int64, by: Int64) async throws {
         try await write { db in
-            try db.run("INSERT OR IGNORE INTO assignments (actor_id, project_id, role) VALUES (?, ?, ?)", [actorId, projectId, role])
+            try db.run("INSERT OR IGNORE INTO assignments (actor_id, project_id, role) VALUES (?, ?, ?)", actorId, projectId, role)
             try Audit.log(
                 db, actorId: by, action: "user.assignment.create", acteeType: "project", acteeId: projectId,
                 details: ["roleId": .string(role), "grantedActorId": .int(actorId)])

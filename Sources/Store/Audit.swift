@@ -24,11 +24,8 @@ enum Audit {
             """
             INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now(), submission,
-                entityId ?? (acteeType == "entity" ? acteeId : nil),
-            ])
+            """, actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now(), submission,
+            entityId ?? (acteeType == "entity" ? acteeId : nil))
     }
 
     static func record(_ row: Row) -> AuditRecord {

@@ -40,33 +40,35 @@ extension GatewayStore {
     public func processBacklog(heldBefore: Date?, actorId: Int64?) async throws -> Int {
         try await write { db in
             let cutoff = heldBefore.map(Timestamp.string) ?? "9999"
-            let rows = try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT b.*, f.project_id, s.deleted_at AS submission_deleted, f.deleted_at AS form_deleted
-                        FROM entity_backlog b LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
-                        WHERE b.held_at < ? ORDER BY b.branch_id, b.branch_base_version, b.id
-                        """), arguments: [cutoff])
+            let rows = try db.allRows(
+                """
+                SELECT \(EntityRows.heldColumns), b.id, b.submission_id, f.project_id, s.deleted_at IS NOT NULL, f.deleted_at IS NOT NULL
+                FROM entity_backlog b LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
+                WHERE b.held_at < ? ORDER BY b.branch_id, b.branch_base_version, b.id
+                """, cutoff
+            ) { row in
+                (
+                    held: EntityRows.held(row), id: row[3] as Int64, submissionId: row[4] as Int64?, projectId: row[5] as Int64?,
+                    submissionDeleted: row[6] as Bool, formDeleted: row[7] as Bool
+                )
+            }
             var processed = 0
             for row in rows {
-                guard let held = EntityRows.held(row) else { continue }
+                guard let held = row.held else { continue }
                 processed += 1
-                let submissionDeleted: String? = row["submission_deleted"]
-                let formDeleted: String? = row["form_deleted"]
-                let projectId: Int64? = row["project_id"]
-                if submissionDeleted != nil || formDeleted != nil || projectId == nil {
-                    try db.run("DELETE FROM entity_backlog WHERE id = ?", [row["id"] as Int64])
+                guard let projectId = row.projectId, !row.submissionDeleted, !row.formDeleted else {
+                    try db.run("DELETE FROM entity_backlog WHERE id = ?", row.id)
                     try Audit.log(
                         db, actorId: actorId, action: "submission.backlog.drop", acteeType: "submission",
-                        acteeId: row["submission_id"],
+                        acteeId: row.submissionId,
                         details: [
                             "entityUuid": .string(held.change.uuid), "branchId": JSONValue(held.branchId),
                             "branchBaseVersion": .int(Int64(held.branchBaseVersion)),
-                            "reason": .string(submissionDeleted != nil ? "submission deleted" : "form deleted"),
+                            "reason": .string(row.submissionDeleted ? "submission deleted" : "form deleted"),
                         ])
                     continue
                 }
-                let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId!, observer: self.observer))
+                let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: self.observer))
                 try processor.force(held)
             }
             return processed

@@ -60,7 +60,7 @@ struct CheckedEntity {
         "e.id, e.uuid, e.dataset_id, d.name, d.approval_required, e.current_version, e.conflict, e.deleted_at, e.updated_at, e.resolved_through"
 
     /// Reads a row selected with `columns`, by position.
-    init(_ row: Row) {
+    init(_ row: SQLRow) {
         id = row[0]
         uuid = row[1]
         dataset = DatasetRef(id: row[2], name: row[3], approvalRequired: row[4])
@@ -73,17 +73,22 @@ struct CheckedEntity {
 }
 
 enum ConsistencyQueries {
-    static func versionRow(_ row: Row) -> StoredVersionRow {
-        StoredVersionRow(stored: EntityRows.version(row), current: row["current"], createdAt: row["created_at"])
+    /// The columns `versionRow(_:)` reads, in its order; the entity id comes last, for the range query.
+    static let versionColumns = "\(EntityRows.versionColumns), current, created_at, entity_id"
+
+    static func versionRow(_ row: SQLRow) -> StoredVersionRow {
+        let next = EntityRows.versionColumnCount
+        return StoredVersionRow(stored: EntityRows.version(row), current: row[next], createdAt: row[next + 1])
     }
 
     static func load(_ db: Database, entityId: Int64) throws -> (entity: CheckedEntity, versions: [StoredVersionRow])? {
         guard
-            let entity = try db.mapRow(
-                "SELECT \(CheckedEntity.columns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?", [entityId],
-                CheckedEntity.init)
+            let entity = try db.firstRow(
+                "SELECT \(CheckedEntity.columns) FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?", entityId,
+                as: CheckedEntity.init)
         else { return nil }
-        let versions = try db.mapRows("SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version", [entityId], versionRow)
+        let versions = try db.allRows(
+            "SELECT \(versionColumns) FROM entity_versions WHERE entity_id = ? ORDER BY version", entityId, as: versionRow)
         return (entity, versions)
     }
 
@@ -120,19 +125,18 @@ enum ConsistencyQueries {
     /// Checks the entities whose ids fall in `ids` with three queries in all (entities, their versions,
     /// their inputs) rather than three per entity: the full pass reads every entity.
     static func checkRange(_ db: Database, ids: ClosedRange<Int64>, projectId: Int64?) throws -> [EntityConsistency] {
-        let entities = try db.mapRows(
+        let entities = try db.allRows(
             """
             SELECT \(CheckedEntity.columns) FROM entities e JOIN datasets d ON d.id = e.dataset_id
             WHERE e.id BETWEEN ? AND ? AND (? IS NULL OR d.project_id = ?) ORDER BY e.id
-            """, [ids.lowerBound, ids.upperBound, projectId, projectId], CheckedEntity.init)
+            """, ids.lowerBound, ids.upperBound, projectId, projectId, as: CheckedEntity.init)
         guard !entities.isEmpty else { return [] }
         var versions: [Int64: [StoredVersionRow]] = [:]
-        let statement = try db.cachedStatement(
-            sql: "SELECT * FROM entity_versions WHERE entity_id BETWEEN ? AND ? ORDER BY entity_id, version")
-        let cursor = try Row.fetchCursor(statement, arguments: [ids.lowerBound, ids.upperBound])
-        let entityColumn = statement.index(ofColumn: "entity_id") ?? 0
-        while let row = try cursor.next() {
-            versions[row[entityColumn], default: []].append(versionRow(row))
+        try db.forEachRow(
+            "SELECT \(versionColumns) FROM entity_versions WHERE entity_id BETWEEN ? AND ? ORDER BY entity_id, version",
+            ids.lowerBound, ids.upperBound
+        ) { row in
+            versions[row[EntityRows.versionColumnCount + 2], default: []].append(versionRow(row))
         }
         struct InputKey: Hashable {
             var datasetId: Int64
@@ -242,11 +246,9 @@ extension GatewayStore {
         try await write { db in
             try db.run(
                 "INSERT INTO consistency_passes (started_at, finished_at, project_id, checked, invalid, by_kind) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    finished.startedAt, finished.finishedAt, projectId, finished.checked, finished.invalid,
-                    JSONValue.object(JSONObject(finished.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
-                        .serialized(),
-                ])
+                finished.startedAt, finished.finishedAt, projectId, finished.checked, finished.invalid,
+                JSONValue.object(JSONObject(finished.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
+                    .serialized())
         }
         return report
     }
@@ -259,7 +261,7 @@ enum Repair {
         let entityId = entity.id
         let sources = try Row.fetchAll(
             try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ?"), arguments: [entityId])
-        try db.run("DELETE FROM entity_versions WHERE entity_id = ?", [entityId])
+        try db.run("DELETE FROM entity_versions WHERE entity_id = ?", entityId)
         let now = Timestamp.now()
         for (index, version) in replay.versions.enumerated() {
             let origin = replay.origins[index]
@@ -280,10 +282,8 @@ enum Repair {
             arguments: [entityId, replay.versions.count])
         try db.run(
             "UPDATE entities SET current_version = ?, conflict = ?, resolved_through = ?, updated_at = ?, deleted_at = ? WHERE id = ?",
-            [
-                replay.versions.count, replay.entity?.conflict?.rawValue, replay.resolvedThrough,
-                replay.versions.count > 1 ? lastCommitted : nil, deleted ? (deletedAt ?? now) : nil, entityId,
-            ])
+            replay.versions.count, replay.entity?.conflict?.rawValue, replay.resolvedThrough,
+            replay.versions.count > 1 ? lastCommitted : nil, deleted ? (deletedAt ?? now) : nil, entityId)
     }
 
     static func summary(_ current: Int, _ conflict: Conflict?, _ versions: [StoredVersion]) -> JSONValue {

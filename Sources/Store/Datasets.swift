@@ -46,13 +46,13 @@ enum Datasets {
             if declaration.allowsCreate { actions.append("create") }
             if declaration.allowsUpdate { actions.append("update") }
             try db.run(
-                "INSERT OR REPLACE INTO dataset_form_defs (dataset_id, form_def_id, kind, actions) VALUES (?, ?, 'source', ?)",
-                [datasetId, defId, actions.joined(separator: ",")])
+                "INSERT OR REPLACE INTO dataset_form_defs (dataset_id, form_def_id, kind, actions) VALUES (?, ?, 'source', ?)", datasetId,
+                defId, actions.joined(separator: ","))
             for binding in declaration.properties {
                 let propertyId = try ensureProperty(db, datasetId: datasetId, name: binding.property, publishedAt: nil)
                 try db.run(
-                    "INSERT OR IGNORE INTO dataset_property_fields (property_id, form_def_id, path) VALUES (?, ?, ?)",
-                    [propertyId, defId, "/" + binding.path.joined(separator: "/")])
+                    "INSERT OR IGNORE INTO dataset_property_fields (property_id, form_def_id, path) VALUES (?, ?, ?)", propertyId, defId,
+                    "/" + binding.path.joined(separator: "/"))
             }
         }
     }
@@ -62,12 +62,12 @@ enum Datasets {
             """
             UPDATE datasets SET published_at = ? WHERE published_at IS NULL
             AND id IN (SELECT dataset_id FROM dataset_form_defs WHERE form_def_id = ?)
-            """, [time, defId])
+            """, time, defId)
         try db.run(
             """
             UPDATE dataset_properties SET published_at = ? WHERE published_at IS NULL
             AND id IN (SELECT property_id FROM dataset_property_fields WHERE form_def_id = ?)
-            """, [time, defId])
+            """, time, defId)
     }
 
     static func ensureDataset(_ db: Database, projectId: Int64, name: String, publishedAt: String?) throws -> Int64 {
@@ -77,8 +77,8 @@ enum Datasets {
             return id
         }
         try db.run(
-            "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (?, ?, ?, ?)",
-            [projectId, name, Timestamp.now(), publishedAt])
+            "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (?, ?, ?, ?)", projectId, name, Timestamp.now(),
+            publishedAt)
         return db.lastInsertedRowID
     }
 
@@ -89,7 +89,7 @@ enum Datasets {
         {
             return id
         }
-        try db.run("INSERT INTO dataset_properties (dataset_id, name, published_at) VALUES (?, ?, ?)", [datasetId, name, publishedAt])
+        try db.run("INSERT INTO dataset_properties (dataset_id, name, published_at) VALUES (?, ?, ?)", datasetId, name, publishedAt)
         return db.lastInsertedRowID
     }
 
@@ -170,7 +170,7 @@ extension GatewayStore {
             if try Datasets.dataset(db, projectId: projectId, name: name) != nil { return nil }
             let now = Timestamp.now()
             let id = try Datasets.ensureDataset(db, projectId: projectId, name: name, publishedAt: now)
-            try db.run("UPDATE datasets SET published_at = ? WHERE id = ?", [now, id])
+            try db.run("UPDATE datasets SET published_at = ? WHERE id = ?", now, id)
             try Audit.log(db, actorId: actorId, action: "dataset.create", acteeType: "dataset", acteeId: id, details: [:])
             return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM datasets WHERE id = ?"), arguments: [id]).map(
                 Datasets.record)
@@ -186,7 +186,7 @@ extension GatewayStore {
             if existing != nil { return false }
             let now = Timestamp.now()
             let id = try Datasets.ensureProperty(db, datasetId: datasetId, name: name, publishedAt: now)
-            try db.run("UPDATE dataset_properties SET published_at = ? WHERE id = ?", [now, id])
+            try db.run("UPDATE dataset_properties SET published_at = ? WHERE id = ?", now, id)
             try Audit.log(
                 db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId,
                 details: ["properties": [.string(name)]])

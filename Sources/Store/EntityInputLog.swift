@@ -6,8 +6,8 @@ import GRDB
 enum EntityInputLog {
     static func append(_ db: Database, _ input: EntityInput, datasetId: Int64, uuid: String) throws {
         try db.run(
-            "INSERT INTO entity_inputs (dataset_id, entity_uuid, kind, input, logged_at) VALUES (?, ?, ?, ?, ?)",
-            [datasetId, uuid, input.kind, input.json.serialized(), Timestamp.now()])
+            "INSERT INTO entity_inputs (dataset_id, entity_uuid, kind, input, logged_at) VALUES (?, ?, ?, ?, ?)", datasetId, uuid,
+            input.kind, input.json.serialized(), Timestamp.now())
     }
 
     static func append(_ db: Database, _ input: EntityInput, entityId: Int64) throws {

@@ -39,27 +39,39 @@ public struct VersionSource: Sendable, Equatable {
 }
 
 enum EntityRecords {
-    static func version(_ row: Row) -> EntityVersionRecord {
-        EntityVersionRecord(
-            id: row["id"], stored: EntityRows.version(row), current: row["current"], creatorId: row["creator_id"],
-            userAgent: row["user_agent"] ?? "", createdAt: row["created_at"],
+    /// The columns `version(_:)` reads, in its order.
+    static let versionColumns = """
+        \(EntityRows.versionColumns), id, current, creator_id, user_agent, created_at, source_submission_id,
+        source_submission_def_id, source_instance_id, source_event, received_at, started_at
+        """
+
+    static func version(_ row: SQLRow) -> EntityVersionRecord {
+        let next = EntityRows.versionColumnCount
+        let userAgent: String? = row[next + 3]
+        return EntityVersionRecord(
+            id: row[next], stored: EntityRows.version(row), current: row[next + 1], creatorId: row[next + 2],
+            userAgent: userAgent ?? "", createdAt: row[next + 4],
             source: VersionSource(
-                submissionId: row["source_submission_id"], submissionDefId: row["source_submission_def_id"],
-                instanceId: row["source_instance_id"], event: row["source_event"], receivedAt: row["received_at"],
-                startedAt: row["started_at"], committedAt: row["created_at"]))
+                submissionId: row[next + 5], submissionDefId: row[next + 6], instanceId: row[next + 7], event: row[next + 8],
+                receivedAt: row[next + 9], startedAt: row[next + 10], committedAt: row[next + 4]))
+    }
+
+    /// Every version of the entity, oldest first.
+    static func versions(_ db: Database, entityId: Int64) throws -> [EntityVersionRecord] {
+        try db.allRows("SELECT \(versionColumns) FROM entity_versions WHERE entity_id = ? ORDER BY version", entityId, as: version)
     }
 
     static func entity(_ db: Database, row: Row) throws -> EntityRecord? {
         let id: Int64 = row["id"]
         guard
-            let current = try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? AND current = 1"), arguments: [id])
+            let current = try db.firstRow(
+                "SELECT \(versionColumns) FROM entity_versions WHERE entity_id = ? AND current = 1", id, as: version)
         else { return nil }
         let conflict: String? = row["conflict"]
         return EntityRecord(
             id: id, uuid: row["uuid"], datasetId: row["dataset_id"], conflict: conflict.flatMap(Conflict.init(rawValue:)),
             creatorId: row["creator_id"], creatorName: row["creator_name"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-            deletedAt: row["deleted_at"], current: version(current))
+            deletedAt: row["deleted_at"], current: current)
     }
 }
 
@@ -103,16 +115,13 @@ extension GatewayStore {
 
     public func entityVersions(entityId: Int64) async throws -> [EntityVersionRecord] {
         try await read { db in
-            try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
-            )
-            .map(EntityRecords.version)
+            try EntityRecords.versions(db, entityId: entityId)
         }
     }
 
     public func deleteEntity(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", [Timestamp.now(), entityId])
+            try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", Timestamp.now(), entityId)
             let uuid =
                 try String.fetchOne(try db.cachedStatement(sql: "SELECT uuid FROM entities WHERE id = ?"), arguments: [entityId]) ?? ""
             try EntityInputLog.append(db, .delete, entityId: entityId)

@@ -4,24 +4,31 @@ import GRDB
 
 /// Reading entity rows into the engine's values.
 enum EntityRows {
-    static func entity(_ row: Row) -> EntityRef {
-        let conflict: String? = row["conflict"]
-        let deletedAt: String? = row["deleted_at"]
+    /// The columns `entity(_:)` reads, in its order.
+    static let entityColumns = "id, uuid, dataset_id, conflict, deleted_at IS NOT NULL, current_version"
+
+    static func entity(_ row: SQLRow) -> EntityRef {
+        let conflict: String? = row[3]
         return EntityRef(
-            id: row["id"], uuid: row["uuid"], datasetId: row["dataset_id"], conflict: conflict.flatMap(Conflict.init(rawValue:)),
-            deleted: deletedAt != nil, currentVersion: row["current_version"])
+            id: row[0], uuid: row[1], datasetId: row[2], conflict: conflict.flatMap(Conflict.init(rawValue:)), deleted: row[4],
+            currentVersion: row[5])
     }
 
-    static func version(_ row: Row) -> StoredVersion {
-        let conflict: String? = row["conflict"]
-        let conflicting: String? = row["conflicting_properties"]
+    /// The columns `version(_:)` reads, in its order; a query may select more after them.
+    static let versionColumns = """
+        version, base_version, branch_id, trunk_version, branch_base_version, label, data, data_received, conflict,
+        conflicting_properties, applied_as, forced
+        """
+    static let versionColumnCount: Int32 = 12
+
+    static func version(_ row: SQLRow) -> StoredVersion {
+        let conflict: String? = row[8]
+        let conflicting: String? = row[9]
         return StoredVersion(
-            version: row["version"], baseVersion: row["base_version"], branchId: row["branch_id"],
-            trunkVersion: row["trunk_version"], branchBaseVersion: row["branch_base_version"], label: row["label"],
-            data: properties(row["data"]), dataReceived: properties(row["data_received"]),
-            conflict: conflict.flatMap(Conflict.init(rawValue:)),
+            version: row[0], baseVersion: row[1], branchId: row[2], trunkVersion: row[3], branchBaseVersion: row[4], label: row[5],
+            data: properties(row[6]), dataReceived: properties(row[7]), conflict: conflict.flatMap(Conflict.init(rawValue:)),
             conflictingProperties: conflicting.flatMap { try? JSONValue.parse($0) }?.arrayValue?.compactMap(\.stringValue),
-            appliedAs: AppliedAs(rawValue: row["applied_as"]) ?? .update, forced: row["forced"])
+            appliedAs: AppliedAs(rawValue: row[10]) ?? .update, forced: row[11])
     }
 
     /// The property columns of a version row as written.
@@ -49,14 +56,11 @@ enum EntityRows {
               user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
               source_event, received_at, started_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
-                version.label, written.data, written.dataReceived,
-                version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
-                version.appliedAs.rawValue, version.forced, current, origin.actorId, origin.userAgent ?? "", submissionId, defId,
-                instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, createdAt,
-            ])
+            """, entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
+            version.label, written.data, written.dataReceived,
+            version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
+            version.appliedAs.rawValue, version.forced, current, origin.actorId, origin.userAgent ?? "", submissionId, defId,
+            instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, createdAt)
         return written
     }
 
@@ -64,11 +68,14 @@ enum EntityRows {
         EntityProperties(json: text.flatMap { try? JSONValue.parse($0) }?.objectValue ?? JSONObject())
     }
 
-    static func held(_ row: Row) -> HeldChange? {
-        guard let change = EntityChange(json: (try? JSONValue.parse(row["change"] as String)) ?? .null),
-            let origin = ChangeOrigin(json: (try? JSONValue.parse(row["origin"] as String)) ?? .null)
+    /// The columns `held(_:)` reads, in its order.
+    static let heldColumns = "dataset_id, change, origin"
+
+    static func held(_ row: SQLRow) -> HeldChange? {
+        guard let change = EntityChange(json: (try? JSONValue.parse(row[1] as String)) ?? .null),
+            let origin = ChangeOrigin(json: (try? JSONValue.parse(row[2] as String)) ?? .null)
         else { return nil }
-        return HeldChange(change: change, origin: origin, datasetId: row["dataset_id"])
+        return HeldChange(change: change, origin: origin, datasetId: row[0])
     }
 }
 

@@ -37,6 +37,16 @@ final class FormLookupCache: TransactionObserver, Sendable {
         }
     }
 
+    /// Whether a statement writes `forms`. Such writes must go through GRDB, which tells this observer;
+    /// `Database.run` does not (checked there in debug builds).
+    static func isWritten(by sql: String) -> Bool {
+        let words = sql.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "(" })
+        guard let verb = words.first, ["insert", "update", "delete", "replace"].contains(verb),
+            let target = words.firstIndex(where: { ["into", "update", "from"].contains($0) }), target + 1 < words.count
+        else { return false }
+        return words[target + 1] == "forms"
+    }
+
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { eventKind.tableName == "forms" }
 
     func databaseDidChange(with event: DatabaseEvent) { formsChanged.store(true, ordering: .relaxed) }

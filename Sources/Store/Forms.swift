@@ -73,12 +73,13 @@ extension GatewayStore {
                     arguments: [projectId, definition.xmlFormId]) ?? false
             if exists { throw StoreError.formExists(definition.xmlFormId) }
             let now = Timestamp.now()
-            try db.run(
-                "INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)",
-                [projectId, definition.xmlFormId, actorId, now])
+            // Writes to `forms` go through GRDB so that `FormLookupCache` sees them.
+            try db.execute(
+                sql: "INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [projectId, definition.xmlFormId, actorId, now])
             let formId = db.lastInsertedRowID
             let defId = try FormDefs.insert(db, formId: formId, projectId: projectId, xml: xml, definition: definition)
-            try db.run("UPDATE forms SET draft_def_id = ? WHERE id = ?", [defId, formId])
+            try db.execute(sql: "UPDATE forms SET draft_def_id = ? WHERE id = ?", arguments: [defId, formId])
             try Audit.log(db, actorId: actorId, action: "form.create", acteeType: "form", acteeId: formId, details: [:])
             if publish { try FormDefs.publish(db, formId: formId, projectId: projectId, newVersion: nil, actorId: actorId) }
             return try FormDefs.form(db, id: formId)!
@@ -98,7 +99,8 @@ extension GatewayStore {
                 defId = try FormDefs.insert(db, formId: formId, projectId: form.projectId, xml: current.xml, definition: definition)
             }
             if let old = form.draft { try FormDefs.discard(db, defId: old.id) }
-            try db.run("UPDATE forms SET draft_def_id = ?, updated_at = ? WHERE id = ?", [defId, Timestamp.now(), formId])
+            try db.execute(
+                sql: "UPDATE forms SET draft_def_id = ?, updated_at = ? WHERE id = ?", arguments: [defId, Timestamp.now(), formId])
             try Audit.log(db, actorId: actorId, action: "form.update.draft.set", acteeType: "form", acteeId: formId, details: [:])
             return try FormDefs.form(db, id: formId)!
         }
@@ -134,7 +136,7 @@ extension GatewayStore {
 
     public func deleteForm(formId: Int64, actorId: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE forms SET deleted_at = ? WHERE id = ?", [Timestamp.now(), formId])
+            try db.execute(sql: "UPDATE forms SET deleted_at = ? WHERE id = ?", arguments: [Timestamp.now(), formId])
             try Audit.log(db, actorId: actorId, action: "form.delete", acteeType: "form", acteeId: formId, details: [:])
         }
     }
@@ -152,7 +154,7 @@ extension GatewayStore {
                 """
                 UPDATE form_attachments SET blob = ?, content_type = ?, dataset_id = NULL, updated_at = ?
                 WHERE form_def_id = ? AND name = ?
-                """, [blob, contentType, Timestamp.now(), defId, name])
+                """, blob, contentType, Timestamp.now(), defId, name)
             guard db.changesCount > 0 else { return false }
             try Audit.log(
                 db, actorId: actorId, action: "form.attachment.update", acteeType: "form", acteeId: formId, details: ["name": .string(name)]
@@ -166,9 +168,11 @@ extension GatewayStore {
 enum FormDefs {
     /// The newest published version of a form with this version string.
     static func published(_ db: Database, formId: Int64, version: String) throws -> FormDefRecord? {
-        try db.mapRow(
-            "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
-            [formId, version], FormDefRecord.init(row:))
+        try Row.fetchOne(
+            try db.cachedStatement(
+                sql: "SELECT * FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
+            arguments: [formId, version]
+        ).map(FormDefRecord.init(row:))
     }
 
     static func insert(_ db: Database, formId: Int64, projectId: Int64, xml: Data, definition: XFormDefinition) throws -> Int64 {
@@ -177,13 +181,10 @@ enum FormDefs {
             """
             INSERT INTO form_defs (form_id, version, name, xml, hash, sha, sha256, entity_spec, draft_token, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                formId, definition.version, definition.title, xml,
-                Insecure.MD5.hash(data: xml).hex, Insecure.SHA1.hash(data: xml).hex, SHA256.hash(data: xml).hex,
-                definition.entityDeclarations.isEmpty ? nil : String(decoding: spec, as: UTF8.self),
-                Tokens.random(), Timestamp.now(),
-            ])
+            """, formId, definition.version, definition.title, xml,
+            Insecure.MD5.hash(data: xml).hex, Insecure.SHA1.hash(data: xml).hex, SHA256.hash(data: xml).hex,
+            definition.entityDeclarations.isEmpty ? nil : String(decoding: spec, as: UTF8.self),
+            Tokens.random(), Timestamp.now())
         let defId = db.lastInsertedRowID
         for reference in definition.attachments {
             let datasetName = reference.kind == .csv && reference.name.hasSuffix(".csv") ? String(reference.name.dropLast(4)) : nil
@@ -193,8 +194,8 @@ enum FormDefs {
                     arguments: [projectId, $0])
             }
             try db.run(
-                "INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)",
-                [defId, reference.name, reference.centralType, datasetId])
+                "INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)", defId, reference.name,
+                reference.centralType, datasetId)
         }
         try Datasets.declare(db, projectId: projectId, defId: defId, declarations: definition.entityDeclarations)
         return defId
@@ -206,10 +207,10 @@ enum FormDefs {
             try Bool.fetchOne(
                 try db.cachedStatement(sql: "SELECT 1 FROM submission_defs WHERE form_def_id = ? LIMIT 1"), arguments: [defId]) ?? false
         guard !used else { return }
-        try db.run("DELETE FROM form_attachments WHERE form_def_id = ?", [defId])
-        try db.run("DELETE FROM dataset_property_fields WHERE form_def_id = ?", [defId])
-        try db.run("DELETE FROM dataset_form_defs WHERE form_def_id = ?", [defId])
-        try db.run("DELETE FROM form_defs WHERE id = ?", [defId])
+        try db.run("DELETE FROM form_attachments WHERE form_def_id = ?", defId)
+        try db.run("DELETE FROM dataset_property_fields WHERE form_def_id = ?", defId)
+        try db.run("DELETE FROM dataset_form_defs WHERE form_def_id = ?", defId)
+        try db.run("DELETE FROM form_defs WHERE id = ?", defId)
     }
 
     static func publish(_ db: Database, formId: Int64, projectId: Int64, newVersion: String?, actorId: Int64) throws {
@@ -220,7 +221,7 @@ enum FormDefs {
             throw StoreError.notFound
         }
         if let newVersion {
-            try db.run("UPDATE form_defs SET version = ? WHERE id = ?", [newVersion, draftId])
+            try db.run("UPDATE form_defs SET version = ? WHERE id = ?", newVersion, draftId)
         }
         let version =
             try String.fetchOne(try db.cachedStatement(sql: "SELECT version FROM form_defs WHERE id = ?"), arguments: [draftId]) ?? ""
@@ -231,8 +232,9 @@ enum FormDefs {
                 arguments: [formId, version, draftId]) ?? false
         if taken { throw StoreError.versionExists(version) }
         let now = Timestamp.now()
-        try db.run("UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", [now, draftId])
-        try db.run("UPDATE forms SET current_def_id = ?, draft_def_id = NULL, updated_at = ? WHERE id = ?", [draftId, now, formId])
+        try db.run("UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", now, draftId)
+        try db.execute(
+            sql: "UPDATE forms SET current_def_id = ?, draft_def_id = NULL, updated_at = ? WHERE id = ?", arguments: [draftId, now, formId])
         try Datasets.publish(db, defId: draftId, at: now)
         try Audit.log(
             db, actorId: actorId, action: "form.update.publish", acteeType: "form", acteeId: formId,
@@ -320,9 +322,9 @@ extension GatewayStore {
         let generation = formLookups.generation
         return try await read { [self] db in
             guard
-                let form = try db.mapRow(
+                let form = try db.firstRow(
                     "SELECT id, state, current_def_id FROM forms WHERE project_id = ? AND xml_form_id = ? AND deleted_at IS NULL",
-                    [projectId, xmlFormId], { FormLookupCache.Form(id: $0[0], state: $0[1], currentDefId: $0[2]) })
+                    projectId, xmlFormId, as: { FormLookupCache.Form(id: $0[0], state: $0[1], currentDefId: $0[2]) })
             else { return nil }
             formLookups.remember(form, for: key, readAtGeneration: generation)
             let defKey = "\(form.id)/\(version)"

@@ -6,9 +6,7 @@ extension GatewayStore {
     /// The entity's history with the version number its conflict was last resolved at.
     public func entityHistory(entityId: Int64) async throws -> (versions: [EntityVersionRecord], resolvedThrough: Int?) {
         try await read { db in
-            let versions = try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT * FROM entity_versions WHERE entity_id = ? ORDER BY version"), arguments: [entityId]
-            ).map(EntityRecords.version)
+            let versions = try EntityRecords.versions(db, entityId: entityId)
             let resolved = try Int.fetchOne(
                 try db.cachedStatement(sql: "SELECT resolved_through FROM entities WHERE id = ?"), arguments: [entityId])
             return (versions, resolved)
@@ -26,7 +24,7 @@ extension GatewayStore {
                     ), arguments: [entityId])
             else { throw StoreError.notFound }
             let current: Int = row["current_version"]
-            try db.run("UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", [current, entityId])
+            try db.run("UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", current, entityId)
             try EntityInputLog.append(db, .resolve, entityId: entityId)
             let defId = try Int64.fetchOne(
                 try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"),
@@ -50,7 +48,7 @@ extension GatewayStore {
     /// the order they were received, the submissions that were waiting.
     public func setApprovalRequired(datasetId: Int64, required: Bool, convert: Bool?, actorId: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE datasets SET approval_required = ? WHERE id = ?", [required, datasetId])
+            try db.run("UPDATE datasets SET approval_required = ? WHERE id = ?", required, datasetId)
             var details: JSONObject = ["data": ["approvalRequired": .bool(required)]]
             details["autoConvert"] = required ? .null : .bool(convert == true)
             try Audit.log(db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId, details: details)
@@ -107,7 +105,7 @@ enum Pending {
             } else {
                 groups.append((defId, row["project_id"], [.success(change)], [origin]))
             }
-            try db.run("DELETE FROM entity_pending WHERE id = ?", [row["id"] as Int64])
+            try db.run("DELETE FROM entity_pending WHERE id = ?", row["id"] as Int64)
         }
         for group in groups {
             let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: group.projectId, observer: observer))

@@ -28,10 +28,10 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func dataset(named name: String) throws -> DatasetRef? {
         if let known = datasets[name] { return known }
-        let found = try db.mapRow(
+        let found = try db.firstRow(
             "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL",
-            [projectId, name]
-        ) { DatasetRef(id: $0["id"], name: $0["name"], approvalRequired: $0["approval_required"]) }
+            projectId, name
+        ) { DatasetRef(id: $0[0], name: $0[1], approvalRequired: $0[2]) }
         datasets[name] = found
         return found
     }
@@ -41,7 +41,8 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef? {
-        try db.mapRow("SELECT * FROM entities WHERE dataset_id = ? AND uuid = ?", [dataset.id, uuid], EntityRows.entity)
+        try db.firstRow(
+            "SELECT \(EntityRows.entityColumns) FROM entities WHERE dataset_id = ? AND uuid = ?", dataset.id, uuid, as: EntityRows.entity)
     }
 
     /// Versions read or written by this piece of work: the same base and current versions are asked for
@@ -51,41 +52,45 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion? {
         let key = "\(entity.id)/\(number)"
         if let cached = versionCache[key] { return cached }
-        let found = try db.mapRow(
-            "SELECT * FROM entity_versions WHERE entity_id = ? AND version = ?", [entity.id, number], EntityRows.version)
+        let found = try db.firstRow(
+            "SELECT \(EntityRows.versionColumns) FROM entity_versions WHERE entity_id = ? AND version = ?", entity.id, number,
+            as: EntityRows.version)
         if let found { versionCache[key] = found }
         return found
     }
 
     func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
-        let found = try db.mapRow(
+        let found = try db.firstRow(
             """
-            SELECT * FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
+            SELECT \(EntityRows.versionColumns) FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
             ORDER BY version LIMIT 1
-            """, [entity.id, branchId, branchBaseVersion], EntityRows.version)
+            """, entity.id, branchId, branchBaseVersion, as: EntityRows.version)
         // In order, the branch's base is the current version, asked for next by number.
         if let found { versionCache["\(entity.id)/\(found.version)"] = found }
         return found
     }
 
     func branchIds(of entity: EntityRef, after number: Int) throws -> [String?] {
-        try db.mapRows(
-            "SELECT branch_id FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version", [entity.id, number]
-        ) { $0[0] }
+        try db.allRows("SELECT branch_id FROM entity_versions WHERE entity_id = ? AND version > ? ORDER BY version", entity.id, number) {
+            $0[0]
+        }
     }
 
     func nextHeld(entityUuid: String, datasetId: Int64, branchId: String?, branchBaseVersion: Int) throws -> HeldChange? {
         let held: HeldChange??
         if let branchId {
-            held = try db.mapRow(
+            held = try db.firstRow(
                 """
-                SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
+                SELECT \(EntityRows.heldColumns) FROM entity_backlog
+                WHERE dataset_id = ? AND entity_uuid = ? AND branch_id = ? AND branch_base_version = ?
                 ORDER BY id LIMIT 1
-                """, [datasetId, entityUuid, branchId, branchBaseVersion], EntityRows.held)
+                """, datasetId, entityUuid, branchId, branchBaseVersion, as: EntityRows.held)
         } else {
-            held = try db.mapRow(
-                "SELECT * FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ? ORDER BY id LIMIT 1",
-                [datasetId, entityUuid, branchBaseVersion], EntityRows.held)
+            held = try db.firstRow(
+                """
+                SELECT \(EntityRows.heldColumns) FROM entity_backlog WHERE dataset_id = ? AND entity_uuid = ? AND branch_base_version = ?
+                ORDER BY id LIMIT 1
+                """, datasetId, entityUuid, branchBaseVersion, as: EntityRows.held)
         }
         return held ?? nil
     }
@@ -93,8 +98,8 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
         try db.run(
-            "INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)",
-            [dataset.id, uuid, origin.actorId, now])
+            "INSERT INTO entities (dataset_id, uuid, current_version, creator_id, created_at) VALUES (?, ?, 1, ?, ?)", dataset.id, uuid,
+            origin.actorId, now)
         let entity = EntityRef(
             id: db.lastInsertedRowID, uuid: uuid, datasetId: dataset.id, conflict: nil, deleted: false, currentVersion: 1)
         let stored = try insert(version, entity: entity, origin: origin, at: now)
@@ -104,11 +109,11 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
-        try db.run("UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", [entity.id])
+        try db.run("UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", entity.id)
         let stored = try insert(version, entity: entity, origin: origin, at: now)
         try db.run(
-            "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?",
-            [version.version, entityConflict?.rawValue, now, entity.id])
+            "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?", version.version, entityConflict?.rawValue,
+            now, entity.id)
         var updated = entity
         updated.currentVersion = version.version
         updated.conflict = entityConflict
@@ -123,11 +128,14 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     private func verifyPropagation(entity: EntityRef, version written: StoredVersion, stored: StoredRow) throws {
         let number = written.version
         var new = written
-        let text = try db.mapRow("SELECT data, data_received FROM entity_versions WHERE id = ?", [stored.rowId]) {
+        let text = try db.firstRow("SELECT data, data_received FROM entity_versions WHERE id = ?", stored.rowId) {
             EntityRows.WrittenProperties(data: $0[0], dataReceived: $0[1])
         }
         if text != stored.properties {
-            guard let row = try db.mapRow("SELECT * FROM entity_versions WHERE id = ?", [stored.rowId], EntityRows.version) else { return }
+            guard
+                let row = try db.firstRow(
+                    "SELECT \(EntityRows.versionColumns) FROM entity_versions WHERE id = ?", stored.rowId, as: EntityRows.version)
+            else { return }
             new = row
         }
         let previous = number > 1 ? try version(number - 1, of: entity) : nil
@@ -171,11 +179,8 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             INSERT INTO entity_backlog (dataset_id, entity_uuid, branch_id, branch_base_version, submission_id,
               submission_def_id, block_index, change, origin, held_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                held.datasetId, held.change.uuid, held.branchId, held.branchBaseVersion, submissionId, defId, blockIndex,
-                held.change.json.serialized(), held.origin.json.serialized(), Timestamp.now(),
-            ])
+            """, held.datasetId, held.change.uuid, held.branchId, held.branchBaseVersion, submissionId, defId, blockIndex,
+            held.change.json.serialized(), held.origin.json.serialized(), Timestamp.now())
     }
 
     func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
@@ -184,20 +189,20 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             """
             INSERT OR IGNORE INTO entity_pending (dataset_id, submission_id, submission_def_id, block_index, change, origin, received_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt])
+            """, dataset.id, submissionId, defId, index, change.json.serialized(), origin.json.serialized(), origin.receivedAt)
     }
 
     func take(_ held: HeldChange) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = held.origin.source else { return false }
-        try db.run("DELETE FROM entity_backlog WHERE submission_def_id = ? AND block_index = ?", [defId, index])
+        try db.run("DELETE FROM entity_backlog WHERE submission_def_id = ? AND block_index = ?", defId, index)
         return db.changesCount > 0
     }
 
     func claim(_ origin: ChangeOrigin) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = origin.source else { return true }
         try db.run(
-            "INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)",
-            [defId, index, Timestamp.now()])
+            "INSERT OR IGNORE INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (?, ?, ?)", defId, index,
+            Timestamp.now())
         return db.changesCount > 0
     }
 

@@ -121,7 +121,7 @@ extension GatewayStore {
                 """
                 INSERT INTO submissions (form_id, instance_id, submitter_id, device_id, user_agent, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, [formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now])
+                """, formId, parsed.instanceId, origin.actorId, origin.deviceId, origin.userAgent, now)
             let submissionId = db.lastInsertedRowID
             let defId = try Submissions.recordVersion(
                 db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
@@ -190,7 +190,7 @@ extension GatewayStore {
     /// Sets the review state; approving runs the entity work that waited for approval, once.
     public func setReviewState(submissionId: Int64, state: String, actorId: Int64) async throws -> SubmissionRecord {
         try await write { db in
-            try db.run("UPDATE submissions SET review_state = ?, updated_at = ? WHERE id = ?", [state, Timestamp.now(), submissionId])
+            try db.run("UPDATE submissions SET review_state = ?, updated_at = ? WHERE id = ?", state, Timestamp.now(), submissionId)
             let defId = try Int64.fetchOne(
                 try db.cachedStatement(sql: "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1"),
                 arguments: [submissionId])
@@ -206,7 +206,7 @@ extension GatewayStore {
 
     public func deleteSubmission(submissionId: Int64, actorId: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE submissions SET deleted_at = ? WHERE id = ?", [Timestamp.now(), submissionId])
+            try db.run("UPDATE submissions SET deleted_at = ? WHERE id = ?", Timestamp.now(), submissionId)
             try Audit.log(db, actorId: actorId, action: "submission.delete", acteeType: "submission", acteeId: submissionId, details: [:])
         }
     }
@@ -258,11 +258,8 @@ enum Submissions {
             INSERT INTO submission_defs (submission_id, form_def_id, instance_id, instance_name, deprecated_id, xml,
               submitter_id, device_id, user_agent, current, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-            """,
-            [
-                submissionId, formDefId, parsed.instanceId, parsed.instanceName, parsed.deprecatedId, xml, origin.actorId,
-                origin.deviceId, origin.userAgent, time,
-            ])
+            """, submissionId, formDefId, parsed.instanceId, parsed.instanceName, parsed.deprecatedId, xml, origin.actorId,
+            origin.deviceId, origin.userAgent, time)
         return db.lastInsertedRowID
     }
 
@@ -272,10 +269,10 @@ enum Submissions {
         observer: StoreObserver?
     ) throws {
         let now = Timestamp.now()
-        try db.run("UPDATE submission_defs SET current = 0 WHERE submission_id = ?", [submissionId])
+        try db.run("UPDATE submission_defs SET current = 0 WHERE submission_id = ?", submissionId)
         // What the replaced version was waiting to do is no longer wanted: the new version speaks for the submission.
-        try db.run("DELETE FROM entity_pending WHERE submission_id = ?", [submissionId])
-        try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", [now, submissionId])
+        try db.run("DELETE FROM entity_pending WHERE submission_id = ?", submissionId)
+        try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", now, submissionId)
         try recordVersion(
             db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
             origin: origin, projectId: projectId, blocks: blocks, event: "submission.update.version", at: now,
@@ -312,7 +309,7 @@ enum Submissions {
                 INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
                 ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
                 WHERE blob IS NULL
-                """, [defId, attachment.name, attachment.contentType, attachment.data])
+                """, defId, attachment.name, attachment.contentType, attachment.data)
             if db.changesCount > 0, let actorId {
                 try Audit.log(
                     db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
@@ -354,7 +351,7 @@ extension GatewayStore {
                 """
                 INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
                 ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
-                """, [submission.current.id, attachment.name, attachment.contentType, attachment.data])
+                """, submission.current.id, attachment.name, attachment.contentType, attachment.data)
             try Audit.log(
                 db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
                 acteeId: submission.id, details: ["instanceId": .string(submission.instanceId), "name": .string(attachment.name)])
