@@ -1,6 +1,6 @@
 /// One way an entity's stored state disagrees with what its history says it should be.
 public struct Inconsistency: Sendable, Equatable {
-    /// `versionNumbers`, `current`, `currentVersion`, `data`, `label`, `conflict`, `conflictingProperties`, `updatedAt` or `replay`.
+    /// `versionNumbers`, `currentVersion`, `data`, `label`, `conflict`, `conflictingProperties`, `updatedAt` or `replay`.
     public var kind: String
     public var field: String
     public var version: Int?
@@ -37,22 +37,20 @@ public struct StoredEntityState: Sendable, Equatable {
     }
 }
 
-/// A stored version with the flags only storage has.
+/// A stored version with what only storage has.
 public struct StoredVersionRow: Sendable, Equatable {
     public var stored: StoredVersion
-    public var current: Bool
     public var createdAt: String
 
-    public init(stored: StoredVersion, current: Bool, createdAt: String) {
+    public init(stored: StoredVersion, createdAt: String) {
         self.stored = stored
-        self.current = current
         self.createdAt = createdAt
     }
 }
 
 /// Checks that an entity's current state is what its history produces.
 public enum ConsistencyCheck {
-    /// (a) The stored history against itself: numbering, the current flag, each version's data and label
+    /// (a) The stored history against itself: numbering, each version's data and label
     /// following from the one before and what it received, and the entity row following from its versions.
     public static func internalProblems(entity: StoredEntityState, versions: [StoredVersionRow]) -> [Inconsistency] {
         var problems: [Inconsistency] = []
@@ -61,13 +59,6 @@ public enum ConsistencyCheck {
                 Inconsistency(
                     kind: "versionNumbers", field: "version", version: row.stored.version, expected: .int(Int64(index + 1)),
                     actual: .int(Int64(row.stored.version))))
-        }
-        let currents = versions.filter(\.current).map(\.stored.version)
-        if currents != [versions.last?.stored.version].compactMap({ $0 }) {
-            problems.append(
-                Inconsistency(
-                    kind: "current", field: "current", version: nil,
-                    expected: .array([JSONValue(versions.last?.stored.version)]), actual: .array(currents.map { .int(Int64($0)) })))
         }
         if entity.currentVersion != versions.count {
             problems.append(

@@ -74,11 +74,11 @@ struct CheckedEntity {
 
 enum ConsistencyQueries {
     /// The columns `versionRow(_:)` reads, in its order; the entity id comes last, for the range query.
-    static let versionColumns = "\(EntityRows.versionColumns), current, created_at, entity_id"
+    static let versionColumns = "\(EntityRows.versionColumns), created_at, entity_id"
 
     static func versionRow(_ row: SQLRow) -> StoredVersionRow {
         let next = EntityRows.versionColumnCount
-        return StoredVersionRow(stored: EntityRows.version(row), current: row[next], createdAt: row[next + 1])
+        return StoredVersionRow(stored: EntityRows.version(row), createdAt: row[next])
     }
 
     static func load(_ db: Database, entityId: Int64) throws -> (entity: CheckedEntity, versions: [StoredVersionRow])? {
@@ -136,7 +136,7 @@ enum ConsistencyQueries {
             "SELECT \(versionColumns) FROM entity_versions WHERE entity_id BETWEEN ? AND ? ORDER BY entity_id, version",
             ids.lowerBound, ids.upperBound
         ) { row in
-            versions[row[EntityRows.versionColumnCount + 2], default: []].append(versionRow(row))
+            versions[row[EntityRows.versionColumnCount + 1], default: []].append(versionRow(row))
         }
         struct InputKey: Hashable {
             var datasetId: Int64
@@ -272,7 +272,7 @@ enum Repair {
                     && (defId != nil || (source["version"] as Int) == version.version)
             }
             try EntityRows.insert(
-                version, entityId: entityId, origin: origin, current: index == replay.versions.count - 1,
+                version, entityId: entityId, origin: origin,
                 startedAt: (match?["started_at"] as String?) ?? now, createdAt: (match?["created_at"] as String?) ?? now, db: db)
         }
         let deletedAt = entity.deletedAt

@@ -41,7 +41,7 @@ public struct VersionSource: Sendable, Equatable {
 enum EntityRecords {
     /// The columns `version(_:)` reads, in its order.
     static let versionColumns = """
-        \(EntityRows.versionColumns), id, current, creator_id, user_agent, created_at, source_submission_id,
+        \(EntityRows.versionColumns), id, version = (SELECT current_version FROM entities WHERE id = entity_id), creator_id, user_agent, created_at, source_submission_id,
         source_submission_def_id, source_instance_id, source_event, received_at, started_at
         """
 
@@ -65,7 +65,8 @@ enum EntityRecords {
         let id: Int64 = row["id"]
         guard
             let current = try db.firstRow(
-                "SELECT \(versionColumns) FROM entity_versions WHERE entity_id = ? AND current = 1", id, as: version)
+                "SELECT \(versionColumns) FROM entity_versions WHERE entity_id = ? AND version = ?", id, row["current_version"] as Int,
+                as: version)
         else { return nil }
         let conflict: String? = row["conflict"]
         return EntityRecord(

@@ -40,7 +40,7 @@ enum EntityRows {
     /// Writes one version row with where it came from and when; returns the property text it wrote.
     @discardableResult
     static func insert(
-        _ version: StoredVersion, entityId: Int64, origin: ChangeOrigin, current: Bool, startedAt: String, createdAt: String,
+        _ version: StoredVersion, entityId: Int64, origin: ChangeOrigin, startedAt: String, createdAt: String,
         db: Database
     ) throws -> WrittenProperties {
         let written = WrittenProperties(
@@ -52,14 +52,14 @@ enum EntityRows {
         try db.run(
             """
             INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
-              label, data, data_received, conflict, conflicting_properties, applied_as, forced, current, creator_id,
+              label, data, data_received, conflict, conflicting_properties, applied_as, forced, creator_id,
               user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
               source_event, received_at, started_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
             version.label, written.data, written.dataReceived,
             version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
-            version.appliedAs.rawValue, version.forced, current, origin.actorId, origin.userAgent ?? "", submissionId, defId,
+            version.appliedAs.rawValue, version.forced, origin.actorId, origin.userAgent ?? "", submissionId, defId,
             instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, createdAt)
         return written
     }

@@ -10,6 +10,7 @@ enum Migrations {
         migrator.registerMigration("v4-self-checking", migrate: selfChecking)
         migrator.registerMigration("v5-lookups", migrate: lookups)
         migrator.registerMigration("v6-leaner-writes", migrate: leanerWrites)
+        migrator.registerMigration("v7-current-version-from-entity", migrate: currentVersionFromEntity)
         return migrator
     }
 
@@ -317,6 +318,16 @@ enum Migrations {
                 DROP INDEX audits_action;
                 DROP INDEX audits_actee;
                 DROP INDEX submission_defs_submission;
+                """)
+    }
+
+    /// A version is current when the entity's `current_version` names it. Keeping a flag on the version
+    /// rows as well cost each update a second row write and an index change on a random page.
+    private static func currentVersionFromEntity(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                DROP INDEX entity_versions_current;
+                ALTER TABLE entity_versions DROP COLUMN current;
                 """)
     }
 }

@@ -78,7 +78,7 @@ extension GatewayStore {
                 try db.cachedStatement(
                     sql: """
                         SELECT d.project_id, d.name, e.uuid, v.label, e.conflict FROM entities e
-                        JOIN datasets d ON d.id = e.dataset_id JOIN entity_versions v ON v.entity_id = e.id AND v.current = 1
+                        JOIN datasets d ON d.id = e.dataset_id JOIN entity_versions v ON v.entity_id = e.id AND v.version = e.current_version
                         WHERE e.conflict IS NOT NULL AND e.deleted_at IS NULL ORDER BY e.updated_at DESC LIMIT ?
                         """), arguments: [limit]
             ).map { ($0["project_id"], $0["name"], $0["uuid"], $0["label"], $0["conflict"]) }

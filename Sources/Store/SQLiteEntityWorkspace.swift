@@ -109,7 +109,6 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef {
         let now = Timestamp.now()
-        try db.run("UPDATE entity_versions SET current = 0 WHERE entity_id = ? AND current = 1", entity.id)
         let stored = try insert(version, entity: entity, origin: origin, at: now)
         try db.run(
             "UPDATE entities SET current_version = ?, conflict = ?, updated_at = ? WHERE id = ?", version.version, entityConflict?.rawValue,
@@ -165,7 +164,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     private func insert(_ version: NewVersion, entity: EntityRef, origin: ChangeOrigin, at time: String) throws -> StoredRow {
         let properties = try EntityRows.insert(
-            version, entityId: entity.id, origin: origin, current: true, startedAt: startedAt, createdAt: time, db: db)
+            version, entityId: entity.id, origin: origin, startedAt: startedAt, createdAt: time, db: db)
         versionCache["\(entity.id)/\(version.version)"] = version
         versionRowIds["\(entity.id)/\(version.version)"] = db.lastInsertedRowID
         return StoredRow(rowId: db.lastInsertedRowID, properties: properties)

@@ -61,7 +61,7 @@ import Testing
                 #expect(replay.versions == live.versions, "seed \(seed) entity \(uuid)")
                 #expect(replay.entity?.conflict == live.ref.conflict, "seed \(seed)")
                 #expect(replay.resolvedThrough == live.resolvedThrough, "seed \(seed)")
-                let rows = live.versions.map { StoredVersionRow(stored: $0, current: $0.version == live.versions.count, createdAt: "t") }
+                let rows = live.versions.map { StoredVersionRow(stored: $0, createdAt: "t") }
                 let state = StoredEntityState(
                     currentVersion: live.ref.currentVersion, conflict: live.ref.conflict, deleted: false,
                     updatedAt: live.versions.count > 1 ? "t" : nil, resolvedThrough: live.resolvedThrough)
@@ -76,7 +76,7 @@ import Testing
         try harness.submit(Changes.create([("height", "10")]))
         try harness.submit(Changes.update(base: 1, [("height", "12")]))
         try harness.submit(Changes.update(base: 1, trunk: 1, branch: A, [("height", "11")]))
-        let rows = harness.versions.map { StoredVersionRow(stored: $0, current: $0.version == 3, createdAt: "t\($0.version)") }
+        let rows = harness.versions.map { StoredVersionRow(stored: $0, createdAt: "t\($0.version)") }
         return (StoredEntityState(currentVersion: 3, conflict: .hard, deleted: false, updatedAt: "t3", resolvedThrough: nil), rows)
     }
 
@@ -99,15 +99,6 @@ import Testing
         rows.remove(at: 1)
         let kinds = Set(ConsistencyCheck.internalProblems(entity: state, versions: rows).map(\.kind))
         #expect(kinds.isSuperset(of: ["versionNumbers", "currentVersion"]))
-    }
-
-    @Test func twoCurrentVersionsAreFound() throws {
-        let (state, original) = try history()
-        var rows = original
-        rows[0].current = true
-        let problems = ConsistencyCheck.internalProblems(entity: state, versions: rows)
-        #expect(problems.map(\.kind) == ["current"])
-        #expect(problems.first?.actual == [1, 3])
     }
 
     @Test func flippedConflictIsFound() throws {

@@ -32,7 +32,7 @@ import Testing
             ["data", "replay"]
         ),
         ("deleted middle version", "DELETE FROM entity_versions WHERE version = 2", ["versionNumbers", "currentVersion", "replay"]),
-        ("two current versions", "UPDATE entity_versions SET current = 1 WHERE version = 1", ["current"]),
+        ("entity behind its history", "UPDATE entities SET current_version = 3", ["currentVersion", "replay"]),
         ("flipped conflict", "UPDATE entities SET conflict = 'hard'", ["conflict", "replay"]),
     ])
     func damageIsFoundNamedAndRepairedByReplay(_ name: String, _ sql: String, _ kinds: [String]) async throws {

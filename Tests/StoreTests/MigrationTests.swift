@@ -5,7 +5,10 @@ import Testing
 @testable import Store
 
 @Suite struct MigrationTests {
-    static let all = ["v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes"]
+    static let all = [
+        "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
+        "v7-current-version-from-entity",
+    ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
         let temporary = try TemporaryStore()
@@ -40,6 +43,39 @@ import Testing
         #expect(try store.appliedMigrations() == Self.all)
         #expect(try await store.userCredentials(email: "old@example.com")?.actor.displayName == "Old")
         #expect(try await store.audits(submissionId: 7).map(\.action) == ["submission.create"], "old audits gain their submission link")
+    }
+}
+
+extension MigrationTests {
+    /// v7 drops the versions' own `current` flag: which version is current now comes from the entity.
+    @Test func versionsKeepTheirHistoryAndCurrentOneAcrossTheCurrentFlagsRemoval() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("v6-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("gateway.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v6-leaner-writes")
+        try await old.write { db in
+            let t = "2026-01-01T00:00:00.000Z"
+            try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?)", arguments: [t])
+            try db.execute(
+                sql: "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (1, 'trees', ?, ?)", arguments: [t, t])
+            try db.execute(
+                sql: "INSERT INTO entities (dataset_id, uuid, current_version, created_at) VALUES (1, 'u-1', 2, ?)", arguments: [t])
+            for (version, label, current) in [(1, "Oak", 0), (2, "Oak tree", 1)] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO entity_versions (entity_id, version, label, data, data_received, applied_as, current,
+                          received_at, started_at, created_at)
+                        VALUES (1, ?, ?, '{}', '{}', 'update', ?, ?, ?, ?)
+                        """, arguments: [version, label, current, t, t, t])
+            }
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let versions = try await store.entityVersions(entityId: 1)
+        #expect(versions.map(\.stored.label) == ["Oak", "Oak tree"])
+        #expect(versions.map(\.current) == [false, true])
+        #expect(try await store.entity(datasetId: 1, uuid: "u-1")?.current.stored.label == "Oak tree")
     }
 }
 
