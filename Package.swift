@@ -27,6 +27,7 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        .systemLibrary(name: "CSQLiteSettings", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "XMLParse", dependencies: ["CLibXML2"]),
         .target(name: "Entities", dependencies: ["XMLParse"]),
         .target(
@@ -36,6 +37,7 @@ let package = Package(
                 "XMLParse",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "CSQLiteSettings",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Entities
 import Foundation
+import CSQLiteSettings
 import GRDB
 import Synchronization
 
@@ -17,6 +18,7 @@ public final class GatewayStore: Sendable {
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String, observer: StoreObserver? = nil) throws {
+        _ = SQLiteSettings.applied
         self.observer = observer
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -56,6 +58,13 @@ public final class GatewayStore: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
+}
+
+/// SQLite's process-wide settings (see `ingest_sqlite_configure`), applied once before the first connection.
+enum SQLiteSettings {
+    /// False when SQLite was already in use (tests that open a database themselves first): it then keeps its
+    /// defaults, which are slower but as safe.
+    static let applied = ingest_sqlite_configure() == SQLITE_OK
 }
 
 public enum StoreError: Error, Equatable, Sendable {

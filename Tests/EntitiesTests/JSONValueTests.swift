@@ -10,6 +10,14 @@ import EntityScenarios
         #expect(value.serialized() == #"{"b":1,"a":{"x":"y\n\"z\""},"c":[true,null,404.1]}"#)
     }
 
+    @Test func controlCharactersAreEscapedAndEveryIntegerIsWrittenExactly() throws {
+        let text: JSONValue = .string("a\u{01}b\u{1f}\u{7f}é\t\r\\")
+        #expect(text.serialized() == #""a\u0001b\u001f\#u{7f}é\t\r\\""#)
+        #expect(try JSONValue.parse(text.serialized()) == text)
+        let numbers: JSONValue = [.int(0), .int(-7), .int(Int64.max), .int(Int64.min), 2.0, 0.25]
+        #expect(numbers.serialized() == "[0,-7,9223372036854775807,-9223372036854775808,2,0.25]")
+    }
+
     @Test func parseRoundTripsWhatItSerialises() throws {
         let text = #"{"name":"Ünïcode \u00e9 😀","n":-12,"f":1.5,"list":[{},[]],"t":false}"#
         let value = try JSONValue.parse(text)
