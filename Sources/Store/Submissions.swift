@@ -91,25 +91,25 @@ extension GatewayStore {
     ) async throws -> SubmissionWriteOutcome {
         let blocks = SubmissionEntityWork.prepare(parsed, declarations: declarations)
         return try await write { db in
-            if let existing = try Submissions.defRow(db, formId: formId, instanceId: parsed.instanceId) {
-                if try Submissions.isDeleted(db, submissionId: existing["submission_id"]) {
+            if let existing = try Submissions.version(db, formId: formId, instanceId: parsed.instanceId) {
+                if try Submissions.isDeleted(db, submissionId: existing.submissionId) {
                     throw SubmissionWriteError.deleted
                 }
-                let storedXML: Data = existing["xml"]
-                guard storedXML == xml else { throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId) }
+                guard try Submissions.xml(db, defId: existing.id) == xml else {
+                    throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId)
+                }
                 try Submissions.addAttachments(
-                    db, defId: existing["id"], attachments: attachments, actorId: origin.actorId,
-                    submissionId: existing["submission_id"])
-                return .duplicate(try Submissions.submission(db, id: existing["submission_id"])!)
+                    db, defId: existing.id, attachments: attachments, actorId: origin.actorId, submissionId: existing.submissionId)
+                return .duplicate(try Submissions.submission(db, id: existing.submissionId)!)
             }
             if acceptEdits, let deprecatedId = parsed.deprecatedId {
-                guard let target = try Submissions.currentDefRow(db, formId: formId, instanceId: deprecatedId) else {
-                    if try Submissions.defRow(db, formId: formId, instanceId: deprecatedId) != nil {
+                guard let target = try Submissions.version(db, formId: formId, instanceId: deprecatedId, current: true) else {
+                    if try Submissions.version(db, formId: formId, instanceId: deprecatedId) != nil {
                         throw SubmissionWriteError.deprecatedIdNotCurrent(deprecatedId)
                     }
                     throw SubmissionWriteError.deprecatedIdNotFound(deprecatedId)
                 }
-                let submissionId: Int64 = target["submission_id"]
+                let submissionId = target.submissionId
                 try Submissions.addVersion(
                     db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed,
                     attachments: attachments, origin: origin, projectId: projectId, blocks: blocks,
@@ -150,7 +150,7 @@ extension GatewayStore {
             guard let deprecatedId = parsed.deprecatedId, deprecatedId == current.current.instanceId else {
                 throw SubmissionWriteError.deprecatedIdNotCurrent(parsed.deprecatedId ?? "")
             }
-            if try Submissions.defRow(db, formId: current.formId, instanceId: parsed.instanceId) != nil {
+            if try Submissions.version(db, formId: current.formId, instanceId: parsed.instanceId) != nil {
                 throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId)
             }
             let projectId =
@@ -224,29 +224,31 @@ extension GatewayStore {
 
 /// Submission queries shared by the store's submission operations.
 enum Submissions {
-    /// CROSS JOIN keeps SQLite starting from the instanceID index: joining the other way round walks
-    /// every submission of the form, which the benchmark showed as throughput falling with the data.
-    static func defRow(_ db: Database, formId: Int64, instanceId: String) throws -> Row? {
-        try Row.fetchOne(
-            try db.cachedStatement(
-                sql: """
-                    SELECT d.* FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-                    WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0
-                    """), arguments: [formId, instanceId])
+    /// A stored submission version of the form with this instanceID (with `current`, only a live submission's
+    /// current version). CROSS JOIN keeps SQLite starting from the instanceID index: joining the other way
+    /// round walks every submission of the form, which the benchmark showed as throughput falling with the data.
+    static func version(_ db: Database, formId: Int64, instanceId: String, current: Bool = false) throws -> (
+        id: Int64, submissionId: Int64
+    )? {
+        let sql =
+            current
+            ? """
+            SELECT d.id, d.submission_id FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
+            WHERE s.form_id = ? AND d.instance_id = ? AND d.current = 1 AND s.deleted_at IS NULL AND s.draft = 0
+            """
+            : """
+            SELECT d.id, d.submission_id FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
+            WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0
+            """
+        return try db.firstRow(sql, formId, instanceId) { (id: $0[0], submissionId: $0[1]) }
+    }
+
+    static func xml(_ db: Database, defId: Int64) throws -> Data? {
+        try db.firstRow("SELECT xml FROM submission_defs WHERE id = ?", defId) { $0[0] }
     }
 
     static func isDeleted(_ db: Database, submissionId: Int64) throws -> Bool {
-        try Bool.fetchOne(
-            try db.cachedStatement(sql: "SELECT deleted_at IS NOT NULL FROM submissions WHERE id = ?"), arguments: [submissionId]) ?? false
-    }
-
-    static func currentDefRow(_ db: Database, formId: Int64, instanceId: String) throws -> Row? {
-        try Row.fetchOne(
-            try db.cachedStatement(
-                sql: """
-                    SELECT d.* FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-                    WHERE s.form_id = ? AND d.instance_id = ? AND d.current = 1 AND s.deleted_at IS NULL AND s.draft = 0
-                    """), arguments: [formId, instanceId])
+        try db.firstRow("SELECT deleted_at IS NOT NULL FROM submissions WHERE id = ?", submissionId) { $0[0] } ?? false
     }
 
     static func insertDef(
