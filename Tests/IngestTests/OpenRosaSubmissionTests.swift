@@ -151,6 +151,20 @@ import Testing
                 .post, "/v1/projects/\(project)/submission", headers: [OpenRosa.versionHeader: "1.0"], body: Data(valid.utf8),
                 contentType: "text/xml")
             #expect(notMultipart.status == .badRequest)
+            let noBoundary = try await harness.send(
+                .post, "/v1/projects/\(project)/submission", headers: [OpenRosa.versionHeader: "1.0"], body: Data("--b\r\n".utf8),
+                contentType: "multipart/form-data")
+            #expect(noBoundary.status == .badRequest)
+            #expect(noBoundary.text.contains("<OpenRosaResponse") && noBoundary.text.contains("Multipart form content failed to parse"))
+            let truncated = try await harness.send(
+                .post, "/v1/projects/\(project)/submission", headers: [OpenRosa.versionHeader: "1.0"],
+                body: Data(
+                    "--b\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"s.xml\"\r\n\r\n\(valid.prefix(40))"
+                        .utf8),
+                contentType: "multipart/form-data; boundary=b")
+            #expect(truncated.status == .badRequest)
+            // A part cut off before its closing boundary is not a part: the XML counts as missing.
+            #expect(truncated.text.contains("<OpenRosaResponse") && truncated.text.contains("xml_submission_file missing"))
             let list = try await harness.send(.get, "/v1/projects/\(project)/forms/site_photo/submissions").json()
             #expect(list == [])
             #expect(try await harness.audits("submission.create").isEmpty)

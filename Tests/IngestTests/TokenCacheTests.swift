@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+@testable import Ingest
+@testable import Store
+
+@Suite struct TokenCacheTests {
+    let phone = Actor(
+        id: 7, kind: .fieldKey, displayName: "Phone", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: nil, isAdmin: false,
+        projectId: 1, email: nil)
+
+    @Test func aRememberedTokenIsForgottenWhenItsLifetimeEnds() async throws {
+        let cache = TokenCache(lifetime: 0.05)
+        cache.remember(phone, for: "key:abc")
+        #expect(cache.actor(for: "key:abc") == phone)
+        #expect(cache.actor(for: "key:other") == nil)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(cache.actor(for: "key:abc") == nil, "an expired entry is looked up again")
+    }
+
+    @Test func loggingOutForgetsTheSessionAtOnceAndNothingElse() {
+        let cache = TokenCache(lifetime: 30)
+        cache.remember(phone, for: "session:t1")
+        cache.remember(phone, for: "key:t1")
+        cache.forgetSession("t1")
+        #expect(cache.actor(for: "session:t1") == nil)
+        #expect(cache.actor(for: "key:t1") == phone)
+    }
+}
