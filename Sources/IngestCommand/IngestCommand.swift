@@ -77,9 +77,6 @@ struct Serve: AsyncParsableCommand {
         let metrics = GatewayMetrics()
         let store = try GatewayStore(path: path, observer: metrics.storeObserver)
         logger.info("database ready", metadata: ["path": "\(path)"])
-        if !store.writerPriorityRaised {
-            logger.notice("the writer thread keeps the default priority: grant CAP_SYS_NICE for more throughput on few cores")
-        }
         // runService stops on SIGTERM/SIGINT after in-flight requests have been answered.
         try await Gateway(store: store, configuration: configuration, metrics: metrics).application(logger: logger).runService()
     }

@@ -41,10 +41,6 @@ public final class GatewayStore: Sendable {
         checkpointer = try Checkpointer(path: path, interval: .milliseconds(20))
     }
 
-    /// Whether the single writer thread got a higher scheduling priority than request handling (it needs
-    /// root or CAP_SYS_NICE; without, it runs at the default priority).
-    public var writerPriorityRaised: Bool { writer.priorityRaised }
-
     /// Names of the migrations applied so far, oldest first.
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try Migrations.migrator.appliedMigrations(db) }

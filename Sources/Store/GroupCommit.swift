@@ -11,28 +11,17 @@ import GRDB
 /// (the benchmark measured a third of its time per write spent so).
 final class GroupCommit: Sendable {
     private let inbox: Inbox
-    /// Whether the writer thread runs at a raised priority (see `init`).
-    let priorityRaised: Bool
 
     /// The most writes one transaction takes, so one batch cannot grow without bound.
     private static let maximumBatch = 256
 
     init(pool: DatabasePool, observer: StoreObserver? = nil) {
         inbox = Inbox()
-        // Every write waits for this one thread, and on two cores it spent a quarter of its time runnable but
-        // waiting for a core taken by request parsing (/proc schedstat, in-order benchmark). Ahead of them it
-        // keeps the commits flowing; the parsing threads take the rest.
-        let raised = ResultBox<Bool>()
-        let started = DispatchSemaphore(value: 0)
         let thread = Thread { [inbox] in
-            raised.value = ThreadPriority.raise(by: 10)
-            started.signal()
             Self.run(inbox: inbox, pool: pool, observer: observer)
         }
         thread.name = "ingest-writer"
         thread.start()
-        started.wait()
-        priorityRaised = raised.value ?? false
     }
 
     deinit { inbox.close() }
