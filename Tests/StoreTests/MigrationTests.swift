@@ -25,11 +25,7 @@ import Testing
     }
 
     @Test func databaseFromTheFirstReleaseIsMigratedForwardWithItsData() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("old-schema-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("gateway.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v1-foundation")
+        let (path, old) = try Self.database(migratedUpTo: "v1-foundation")
         try await old.write { db in
             try db.execute(sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('user', 'Old', '2025-01-01T00:00:00.000Z')")
             try db.execute(sql: "INSERT INTO users (actor_id, email, password_hash) VALUES (1, 'old@example.com', 'h')")
@@ -47,13 +43,19 @@ import Testing
 }
 
 extension MigrationTests {
-    /// v7 drops the versions' own `current` flag: which version is current now comes from the entity.
-    @Test func versionsKeepTheirHistoryAndCurrentOneAcrossTheCurrentFlagsRemoval() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("v6-schema-\(UUID().uuidString)")
+    /// A database file in a fresh folder, with the schema as an earlier release left it.
+    static func database(migratedUpTo migration: String) throws -> (path: String, queue: DatabaseQueue) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("old-schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("gateway.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v6-leaner-writes")
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: migration)
+        return (path, queue)
+    }
+
+    /// v7 drops the versions' own `current` flag: which version is current now comes from the entity.
+    @Test func versionsKeepTheirHistoryAndCurrentOneAcrossTheCurrentFlagsRemoval() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v6-leaner-writes")
         try await old.write { db in
             let t = "2026-01-01T00:00:00.000Z"
             try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?)", arguments: [t])
