@@ -171,7 +171,8 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         if let entity {
             switch BaseVersionRule.lookup(baseVersion: baseVersion, trunkVersion: change.trunkVersion, branchId: change.branchId) {
             case .version(let number): base = try workspace.version(number, of: entity)
-            case .branch(let id, let branchBase): base = try workspace.version(branchId: id, branchBaseVersion: branchBase, of: entity)
+            case .branch(let id, let branchBase, let trunk):
+                base = try workspace.version(branchId: id, branchBaseVersion: branchBase, after: trunk, of: entity)
             }
         }
         if base == nil {

@@ -7,8 +7,8 @@ public protocol EntityWorkspace: AnyObject {
     /// The entity with this UUID in the dataset, deleted ones included.
     func entity(uuid: String, in dataset: DatasetRef) throws -> EntityRef?
     func version(_ number: Int, of entity: EntityRef) throws -> StoredVersion?
-    /// The version an offline branch made from its own update `branchBaseVersion`.
-    func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion?
+    /// The first version after `after` that an offline branch made from its own update `branchBaseVersion`.
+    func version(branchId: String, branchBaseVersion: Int, after: Int, of entity: EntityRef) throws -> StoredVersion?
     /// The branch of each version after `number`, in version order (nil for versions from no branch).
     func branchIds(of entity: EntityRef, after number: Int) throws -> [String?]
     /// The held change that continues a branch: with `branchId` nil, any branch's change with that base on the entity.

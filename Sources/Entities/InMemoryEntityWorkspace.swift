@@ -56,8 +56,10 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         state.entities[entity.uuid]?.versions.first { $0.version == number }
     }
 
-    public func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
-        state.entities[entity.uuid]?.versions.first { $0.branchId == branchId && $0.branchBaseVersion == branchBaseVersion }
+    public func version(branchId: String, branchBaseVersion: Int, after: Int, of entity: EntityRef) throws -> StoredVersion? {
+        state.entities[entity.uuid]?.versions.first {
+            $0.version > after && $0.branchId == branchId && $0.branchBaseVersion == branchBaseVersion
+        }
     }
 
     public func branchIds(of entity: EntityRef, after number: Int) throws -> [String?] {

@@ -59,12 +59,15 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         return found
     }
 
-    func version(branchId: String, branchBaseVersion: Int, of entity: EntityRef) throws -> StoredVersion? {
+    /// Walks the entity's versions since the branch's trunk: an index on the branch columns would cost every
+    /// update a write on a random page, and the versions since a trunk are few.
+    func version(branchId: String, branchBaseVersion: Int, after: Int, of entity: EntityRef) throws -> StoredVersion? {
         let found = try db.firstRow(
             """
-            SELECT \(EntityRows.versionColumns) FROM entity_versions WHERE entity_id = ? AND branch_id = ? AND branch_base_version = ?
+            SELECT \(EntityRows.versionColumns) FROM entity_versions
+            WHERE entity_id = ? AND version > ? AND branch_id = ? AND branch_base_version = ?
             ORDER BY version LIMIT 1
-            """, entity.id, branchId, branchBaseVersion, as: EntityRows.version)
+            """, entity.id, after, branchId, branchBaseVersion, as: EntityRows.version)
         // In order, the branch's base is the current version, asked for next by number.
         if let found { versionCache["\(entity.id)/\(found.version)"] = found }
         return found

@@ -180,8 +180,11 @@ extension GatewayStore {
             guard
                 let id = try Int64.fetchOne(
                     try db.cachedStatement(
-                        sql: "SELECT id FROM submissions WHERE form_id = ? AND instance_id = ? AND deleted_at IS NULL AND draft = 0"),
-                    arguments: [formId, instanceId])
+                        sql: """
+                            SELECT s.id FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
+                            WHERE d.instance_id = ? AND s.instance_id = d.instance_id AND s.form_id = ? AND s.deleted_at IS NULL
+                              AND s.draft = 0
+                            """), arguments: [instanceId, formId])
             else { return nil }
             return try Submissions.submission(db, id: id, withXML: withXML)
         }

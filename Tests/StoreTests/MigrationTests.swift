@@ -7,7 +7,7 @@ import Testing
 @Suite struct MigrationTests {
     static let all = [
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
-        "v7-current-version-from-entity",
+        "v7-current-version-from-entity", "v8-fewer-random-index-pages",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
@@ -78,6 +78,45 @@ extension MigrationTests {
         #expect(versions.map(\.stored.label) == ["Oak", "Oak tree"])
         #expect(versions.map(\.current) == [false, true])
         #expect(try await store.entity(datasetId: 1, uuid: "u-1")?.current.stored.label == "Oak tree")
+    }
+
+    /// v8 rebuilds `submissions` without its instanceID constraint and `entity_block_claims` without a rowid.
+    @Test func submissionsAndClaimsKeepTheirRowsAndIdsAcrossTheRebuild() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v7-current-version-from-entity")
+        try await old.write { db in
+            let t = "2026-01-01T00:00:00.000Z"
+            try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?)", arguments: [t])
+            try db.execute(sql: "INSERT INTO forms (project_id, xml_form_id, created_at) VALUES (1, 'trees', ?)", arguments: [t])
+            try db.execute(
+                sql: "INSERT INTO form_defs (form_id, version, xml, hash, sha, sha256, created_at) VALUES (1, 'v1', x'00', '', '', '', ?)",
+                arguments: [t])
+            // Submission 1 was deleted outright by an operator: its id must not be handed out again.
+            for (id, instanceId) in [(1, "uuid:gone"), (2, "uuid:kept")] {
+                try db.execute(
+                    sql: "INSERT INTO submissions (id, form_id, instance_id, review_state, created_at) VALUES (?, 1, ?, 'approved', ?)",
+                    arguments: [id, instanceId, t])
+            }
+            try db.execute(sql: "DELETE FROM submissions WHERE id = 1")
+            try db.execute(
+                sql: """
+                    INSERT INTO submission_defs (submission_id, form_def_id, instance_id, xml, current, created_at)
+                    VALUES (2, 1, 'uuid:kept', x'3c782f3e', 1, ?)
+                    """, arguments: [t])
+            try db.execute(
+                sql: "INSERT INTO entity_block_claims (submission_def_id, block_index, claimed_at) VALUES (1, 0, ?)", arguments: [t])
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let kept = try #require(try await store.submission(formId: 1, instanceId: "uuid:kept", withXML: true))
+        #expect(kept.id == 2)
+        #expect(kept.reviewState == "approved")
+        #expect(kept.current.xml == Data("<x/>".utf8))
+        try await store.pool.write { db in
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entity_block_claims WHERE submission_def_id = 1") == 1)
+            try db.execute(sql: "INSERT INTO submissions (form_id, instance_id, created_at) VALUES (1, 'uuid:new', 't')")
+            #expect(db.lastInsertedRowID == 3)
+        }
     }
 }
 
