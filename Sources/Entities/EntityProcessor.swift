@@ -17,11 +17,14 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
 
     /// Processes every entity block of one submission version: each in its own savepoint, so a failing
     /// block undoes only itself. Failures become one `entity.error` (Central's 400.43 when the submission
-    /// has several blocks).
+    /// has several blocks). An edit's blocks first pass the `EditRule`; those it leaves alone count for nothing.
     public func applySubmission(_ blocks: [Result<EntityChange, EntityProblem>], origins: [ChangeOrigin], approved: Bool) throws {
         var failures: [(index: Int, problem: EntityProblem)] = []
+        var considered: [ChangeOrigin] = []
         for (index, block) in blocks.enumerated() {
             let origin = origins[index]
+            if case .success(let change) = block, try !editShouldProcess(change, origin: origin) { continue }
+            considered.append(origin)
             do {
                 let change = try block.get()
                 if let dataset = try workspace.dataset(named: change.datasetName), dataset.approvalRequired, !approved {
@@ -34,9 +37,15 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
                 failures.append((index, problem))
             }
         }
-        guard let origin = origins.first, !failures.isEmpty else { return }
-        let problem = blocks.count == 1 ? failures[0].problem : EntityProblem.several(failures, total: blocks.count)
+        guard let origin = considered.first, !failures.isEmpty else { return }
+        let problem = considered.count == 1 ? failures[0].problem : EntityProblem.several(failures, total: considered.count)
         try workspace.record(.failed(origin: origin, problem: problem))
+    }
+
+    private func editShouldProcess(_ change: EntityChange, origin: ChangeOrigin) throws -> Bool {
+        guard origin.event == EditRule.event, let submissionId = origin.source.submissionId else { return true }
+        let touched = try workspace.hasVersion(ofEntity: change.uuid, fromSubmission: submissionId)
+        return EditRule.shouldProcess(change, entityTouchedByEarlierVersion: touched)
     }
 
     /// Hands a new change to the rules: logs it as an input of its entity, then applies it (and what it

@@ -21,6 +21,8 @@ public protocol EntityWorkspace: AnyObject {
     func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws
     /// Removes a held change from the backlog; false when something else took it first.
     func take(_ held: HeldChange) throws -> Bool
+    /// Whether any version of this submission already made a version of the entity with this UUID.
+    func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool
     /// Records that this block of this submission version has been processed; false when it already was.
     func claim(_ origin: ChangeOrigin) throws -> Bool
     func record(_ event: EntityEvent) throws
@@ -125,6 +127,11 @@ public struct ChangeOrigin: Sendable, Equatable {
     public enum Source: Sendable, Equatable {
         case submission(submissionId: Int64, submissionDefId: Int64, instanceId: String, blockIndex: Int)
         case api
+
+        /// The submission this came from; nil for the API.
+        public var submissionId: Int64? {
+            if case .submission(let id, _, _, _) = self { id } else { nil }
+        }
     }
 
     public var source: Source

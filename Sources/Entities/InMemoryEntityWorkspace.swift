@@ -107,6 +107,10 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         return true
     }
 
+    public func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool {
+        state.entities[uuid]?.origins.contains { $0.source.submissionId == submissionId } ?? false
+    }
+
     public func claim(_ origin: ChangeOrigin) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = origin.source else { return true }
         return state.claims.insert("\(defId)/\(index)").inserted

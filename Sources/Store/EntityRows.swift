@@ -104,13 +104,8 @@ enum EntityAudits {
             details["problem"] = ["problemCode": .double(problem.code), "problemDetails": .object(problem.details)]
             try Audit.log(
                 db, actorId: origin.actorId, action: "entity.error", acteeType: "submission",
-                acteeId: submissionId(origin), details: details)
+                acteeId: origin.source.submissionId, details: details)
         }
-    }
-
-    private static func submissionId(_ origin: ChangeOrigin) -> Int64? {
-        if case .submission(let id, _, _, _) = origin.source { return id }
-        return nil
     }
 
     private static func submissionDetails(_ origin: ChangeOrigin) -> JSONObject {
@@ -143,7 +138,7 @@ enum EntityAudits {
         details["source"] = .object(source)
         try Audit.log(
             db, actorId: origin.actorId, action: action, acteeType: "entity", acteeId: entity.id, details: details,
-            submissionId: submissionId(origin), entityId: entity.id)
+            submissionId: origin.source.submissionId, entityId: entity.id)
     }
 
     private static func logHeld(_ db: Database, action: String, _ held: HeldChange, actorId: Int64?) throws {
@@ -152,7 +147,7 @@ enum EntityAudits {
         details["branchId"] = JSONValue(held.branchId)
         details["branchBaseVersion"] = .int(Int64(held.branchBaseVersion))
         try Audit.log(
-            db, actorId: actorId, action: action, acteeType: "submission", acteeId: submissionId(held.origin),
+            db, actorId: actorId, action: action, acteeType: "submission", acteeId: held.origin.source.submissionId,
             details: details)
     }
 }

@@ -200,6 +200,15 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         return db.changesCount > 0
     }
 
+    func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool {
+        try db.firstRow(
+            """
+            SELECT 1 FROM entity_versions v JOIN entities e ON e.id = v.entity_id
+            WHERE v.source_submission_id = ? AND e.uuid = ? LIMIT 1
+            """, submissionId, uuid
+        ) { _ in true } ?? false
+    }
+
     func claim(_ origin: ChangeOrigin) throws -> Bool {
         guard case .submission(_, let defId, _, let index) = origin.source else { return true }
         try db.run(

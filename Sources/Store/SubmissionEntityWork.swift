@@ -29,28 +29,13 @@ enum SubmissionEntityWork {
         approved: Bool, observer: StoreObserver?
     ) throws {
         guard !blocks.isEmpty else { return }
-        var changes: [Result<EntityChange, EntityProblem>] = []
-        var origins: [ChangeOrigin] = []
-        for block in blocks {
-            if event == "submission.update.version", case .success(let valid) = block.change {
-                let touched =
-                    try Bool.fetchOne(
-                        try db.cachedStatement(
-                            sql: """
-                                SELECT 1 FROM entity_versions v JOIN entities e ON e.id = v.entity_id
-                                WHERE v.source_submission_id = ? AND e.uuid = ? LIMIT 1
-                                """), arguments: [submissionId, valid.uuid]) ?? false
-                if !EditRule.shouldProcess(valid, entityTouchedByEarlierVersion: touched) { continue }
-            }
-            changes.append(block.change)
-            origins.append(
-                ChangeOrigin(
-                    source: .submission(
-                        submissionId: submissionId, submissionDefId: submissionDefId, instanceId: instanceId, blockIndex: block.index),
-                    actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event))
+        let origins = blocks.map { block in
+            ChangeOrigin(
+                source: .submission(
+                    submissionId: submissionId, submissionDefId: submissionDefId, instanceId: instanceId, blockIndex: block.index),
+                actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event)
         }
-        guard !changes.isEmpty else { return }
         let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: observer))
-        try processor.applySubmission(changes, origins: origins, approved: approved)
+        try processor.applySubmission(blocks.map(\.change), origins: origins, approved: approved)
     }
 }

@@ -280,7 +280,7 @@ enum Submissions {
         try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", now, submissionId)
         try recordVersion(
             db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
-            origin: origin, projectId: projectId, blocks: blocks, event: "submission.update.version", at: now,
+            origin: origin, projectId: projectId, blocks: blocks, event: EditRule.event, at: now,
             observer: observer)
     }
 

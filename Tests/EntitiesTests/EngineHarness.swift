@@ -20,6 +20,18 @@ final class EngineHarness {
         try processor.applySubmission([.success(change)], origins: [origin], approved: true)
     }
 
+    /// Sends a new version of an earlier submission (an edit), carrying `changes` as its blocks.
+    func edit(submission: Int64, _ changes: [EntityChange]) throws {
+        submissions += 1
+        let origins = changes.indices.map { index in
+            ChangeOrigin(
+                source: .submission(
+                    submissionId: submission, submissionDefId: submissions, instanceId: "uuid:e\(submissions)", blockIndex: index),
+                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: EditRule.event)
+        }
+        try processor.applySubmission(changes.map { .success($0) }, origins: origins, approved: true)
+    }
+
     /// The backlog sweep with `force=true`: every held change, by branch then branch base version.
     func forceAll() throws {
         let held = workspace.backlog.sorted {
