@@ -48,6 +48,15 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         return EditRule.shouldProcess(change, entityTouchedByEarlierVersion: touched)
     }
 
+    /// Central's optimistic lock for API updates: the version the client read, the change's base, must
+    /// still be current (409.15). A forced update skips this and is marked as a conflict instead.
+    public func requireCurrentBase(_ change: EntityChange) throws {
+        guard let base = change.baseVersion, let dataset = try workspace.dataset(named: change.datasetName),
+            let entity = try workspace.entity(uuid: change.uuid, in: dataset), entity.currentVersion != base
+        else { return }
+        throw EntityProblem.staleVersion(current: entity.currentVersion, provided: String(base))
+    }
+
     /// Hands a new change to the rules: logs it as an input of its entity, then applies it (and what it
     /// releases) in a savepoint, so a failure undoes only this change.
     public func submit(_ change: EntityChange, origin: ChangeOrigin) throws -> Outcome {

@@ -82,8 +82,8 @@ extension Gateway {
             if !body.isEmpty || !resolving {
                 let change = try EntityRequests.change(
                     from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
-                let requirement = request.flag("force") ? nil : (uuid: entity.uuid, version: current, provided: provided ?? "")
-                try await applyOverAPI([change], detail: detail, actor: actor, request: request, requireVersion: requirement)
+                try await applyOverAPI(
+                    [change], detail: detail, actor: actor, request: request, requireCurrentBase: !request.flag("force"))
             }
             if resolving { try await store.resolveConflict(entityId: entity.id, actorId: actor.id) }
             guard let updated = try await store.entity(datasetId: detail.dataset.id, uuid: entity.uuid) else { throw Problem.notFound }
@@ -110,12 +110,12 @@ extension Gateway {
 
     func applyOverAPI(
         _ changes: [EntityChange], detail: DatasetDetail, actor: Actor, request: Request,
-        requireVersion: (uuid: String, version: Int, provided: String)? = nil
+        requireCurrentBase: Bool = false
     ) async throws {
         do {
             _ = try await store.applyAPIChanges(
                 projectId: detail.dataset.projectId, changes: changes, actorId: actor.id,
-                userAgent: SubmissionIntake.userAgent(request), requireVersion: requireVersion)
+                userAgent: SubmissionIntake.userAgent(request), requireCurrentBase: requireCurrentBase)
         } catch let problem as EntityProblem {
             throw Problem(problem)
         }

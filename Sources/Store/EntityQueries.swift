@@ -134,22 +134,13 @@ extension GatewayStore {
 
     /// Creates or updates entities over the API with the same rules as submissions; any problem rejects
     /// the whole request and writes nothing.
-    /// With `requireVersion`, the one entity changed must still be at that version (else 409.15).
+    /// With `requireCurrentBase`, an update applies only while its base version is still current (else 409.15).
     public func applyAPIChanges(
-        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?,
-        requireVersion: (uuid: String, version: Int, provided: String)? = nil
+        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?, requireCurrentBase: Bool = false
     ) async throws -> [EntityRef] {
         try await write { db in
-            if let requireVersion,
-                let current = try Int.fetchOne(
-                    try db.cachedStatement(
-                        sql:
-                            "SELECT current_version FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE d.project_id = ? AND e.uuid = ?"
-                    ), arguments: [projectId, requireVersion.uuid]), current != requireVersion.version
-            {
-                throw EntityProblem.staleVersion(current: current, provided: requireVersion.provided)
-            }
             let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: self.observer))
+            if requireCurrentBase { try changes.forEach(processor.requireCurrentBase) }
             let origin = ChangeOrigin(
                 source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
             var applied: [EntityRef] = []

@@ -32,6 +32,17 @@ import EntityScenarios
         #expect(try codes([start, H.update(base: 1, [("height", "11")]), start], deleteAfterFirst: true) == [404.11, 409.19])
     }
 
+    /// An API update made from version 1 after someone else made version 2.
+    @Test func apiUpdateFromAVersionNoLongerCurrentIs409Point15() throws {
+        let harness = EngineHarness()
+        try harness.submit(start)
+        try harness.submit(H.update(base: 1, [("height", "11")]))
+        #expect(throws: EntityProblem.staleVersion(current: 2, provided: "1")) {
+            try harness.processor.requireCurrentBase(H.update(base: 1, [("height", "12")]))
+        }
+        try harness.processor.requireCurrentBase(H.update(base: 2, [("height", "12")]))
+    }
+
     @Test func secondCreateWithTheSameUUIDIs409Point3() throws {
         #expect(try codes([start, start]) == [409.3])
     }
