@@ -34,29 +34,29 @@ extension GatewayStore {
         }
     }
 
-    /// Force-applies what was held before `heldBefore` (everything when nil), by branch then branch base
-    /// version, and returns how many rows were taken off. A row whose submission or form was deleted is
-    /// dropped with an audit instead of being applied.
+    /// Force-applies what was held before `heldBefore` (everything when nil), in `BacklogRule` order and
+    /// under its disposition, and returns how many rows were taken off. A dropped row leaves an audit.
     public func processBacklog(heldBefore: Date?, actorId: Int64?) async throws -> Int {
         try await write { db in
             let cutoff = heldBefore.map(Timestamp.string) ?? "9999"
             let rows = try db.allRows(
                 """
-                SELECT \(EntityRows.heldColumns), b.id, b.submission_id, f.project_id, s.deleted_at IS NOT NULL, f.deleted_at IS NOT NULL
+                SELECT \(EntityRows.heldColumns), b.id, b.submission_id, f.project_id,
+                  s.id IS NULL OR s.deleted_at IS NOT NULL, f.id IS NULL OR f.deleted_at IS NOT NULL
                 FROM entity_backlog b LEFT JOIN submissions s ON s.id = b.submission_id LEFT JOIN forms f ON f.id = s.form_id
-                WHERE b.held_at < ? ORDER BY b.branch_id, b.branch_base_version, b.id
+                WHERE b.held_at < ? ORDER BY b.id
                 """, cutoff
             ) { row in
-                (
-                    held: EntityRows.held(row), id: row[3] as Int64, submissionId: row[4] as Int64?, projectId: row[5] as Int64?,
-                    submissionDeleted: row[6] as Bool, formDeleted: row[7] as Bool
-                )
-            }
-            var processed = 0
+                EntityRows.held(row).map { held in
+                    (
+                        held: held, id: row[3] as Int64, submissionId: row[4] as Int64?, projectId: row[5] as Int64?,
+                        disposition: BacklogRule.disposition(submissionDeleted: row[6], formDeleted: row[7])
+                    )
+                }
+            }.compactMap { $0 }.sorted { BacklogRule.forcedFirst($0.held, $1.held) }
             for row in rows {
-                guard let held = row.held else { continue }
-                processed += 1
-                guard let projectId = row.projectId, !row.submissionDeleted, !row.formDeleted else {
+                let held = row.held
+                if case .drop(let reason) = row.disposition {
                     try db.run("DELETE FROM entity_backlog WHERE id = ?", row.id)
                     try Audit.log(
                         db, actorId: actorId, action: "submission.backlog.drop", acteeType: "submission",
@@ -64,14 +64,15 @@ extension GatewayStore {
                         details: [
                             "entityUuid": .string(held.change.uuid), "branchId": JSONValue(held.branchId),
                             "branchBaseVersion": .int(Int64(held.branchBaseVersion)),
-                            "reason": .string(row.submissionDeleted ? "submission deleted" : "form deleted"),
+                            "reason": .string(reason),
                         ])
                     continue
                 }
+                guard let projectId = row.projectId else { continue }  // a live form always has one
                 let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: self.observer))
                 try processor.force(held)
             }
-            return processed
+            return rows.count
         }
     }
 }

@@ -34,9 +34,7 @@ final class EngineHarness {
 
     /// The backlog sweep with `force=true`: every held change, by branch then branch base version.
     func forceAll() throws {
-        let held = workspace.backlog.sorted {
-            ($0.branchId ?? "", $0.branchBaseVersion) < ($1.branchId ?? "", $1.branchBaseVersion)
-        }
+        let held = workspace.backlog.sorted(by: BacklogRule.forcedFirst)
         for change in held { try processor.force(change) }
     }
 

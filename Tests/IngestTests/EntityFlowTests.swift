@@ -84,6 +84,25 @@ import Testing
         }
     }
 
+    @Test func heldChangeOfADeletedSubmissionIsDroppedNotApplied() async throws {
+        try await Harness.run { harness in
+            let project = try await prepared(harness)
+            try await submit(harness, project, "trees_registration", "reg-1-oak")
+            try await submit(harness, project, "trees_update", "update-2")
+            let deleted = try await harness.send(
+                .delete, "/v1/projects/\(project)/forms/trees_update/submissions/uuid:22220000-0000-4000-8000-000000000002")
+            #expect(deleted.status == .ok)
+            let forced = try await harness.send(.post, "/v1/backlog/process?force=true")
+            #expect(try forced.json()["processed"]?.intValue == 1)
+            #expect(try await harness.send(.get, "/v1/backlog").json() == [])
+            let entity = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)").json()
+            #expect(entity["currentVersion"]?["version"]?.intValue == 1, "the deleted submission's update was not applied")
+            let drops = try await harness.audits("submission.backlog.drop")
+            #expect(drops.map { $0["details"]?["reason"]?.stringValue } == ["submission deleted"])
+            #expect(try await harness.audits("submission.backlog.force").isEmpty)
+        }
+    }
+
     @Test func backlogSweepForcesWhatWaitedTooLong() async throws {
         try await Harness.run(configuration: GatewayConfiguration(backlogHoldSeconds: 0, backlogSweepSeconds: 1)) { harness in
             let project = try await prepared(harness)
