@@ -48,6 +48,28 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         return EditRule.shouldProcess(change, entityTouchedByEarlierVersion: touched)
     }
 
+    /// A reviewer clears the entity's conflict; logged, so replay clears it at the same point.
+    public func resolve(uuid: String, datasetName: String, actorId: Int64?) throws {
+        let entity = try existing(uuid: uuid, datasetName: datasetName)
+        try workspace.logInput(.resolve, entityUuid: uuid, datasetName: datasetName)
+        try workspace.markResolved(entity)
+        try workspace.record(.resolved(entity, version: entity.currentVersion, actorId: actorId))
+    }
+
+    /// Deletes the entity; later changes to it fail (404.11) and its UUID cannot be reused (409.19).
+    public func delete(uuid: String, datasetName: String, actorId: Int64?) throws {
+        let entity = try existing(uuid: uuid, datasetName: datasetName)
+        try workspace.logInput(.delete, entityUuid: uuid, datasetName: datasetName)
+        try workspace.markDeleted(entity)
+        try workspace.record(.deleted(entity, actorId: actorId))
+    }
+
+    private func existing(uuid: String, datasetName: String) throws -> EntityRef {
+        guard let dataset = try workspace.dataset(named: datasetName), let entity = try workspace.entity(uuid: uuid, in: dataset)
+        else { throw EntityProblem.entityNotFound(uuid, dataset: datasetName) }
+        return entity
+    }
+
     /// Central's optimistic lock for API updates: the version the client read, the change's base, must
     /// still be current (409.15). A forced update skips this and is marked as a conflict instead.
     public func requireCurrentBase(_ change: EntityChange) throws {

@@ -17,6 +17,9 @@ public protocol EntityWorkspace: AnyObject {
     func createEntity(uuid: String, in dataset: DatasetRef, first version: NewVersion, origin: ChangeOrigin) throws -> EntityRef
     func appendVersion(_ version: NewVersion, to entity: EntityRef, entityConflict: Conflict?, origin: ChangeOrigin) throws -> EntityRef
     func hold(_ held: HeldChange) throws
+    /// A reviewer cleared the entity's conflict: everything up to its current version counts as reviewed.
+    func markResolved(_ entity: EntityRef) throws
+    func markDeleted(_ entity: EntityRef) throws
     /// Keeps a change whose dataset requires approval until a reviewer approves its submission.
     func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws
     /// Removes a held change from the backlog; false when something else took it first.
@@ -177,4 +180,6 @@ public enum EntityEvent: Sendable, Equatable {
     case reprocessed(HeldChange, by: ChangeOrigin)
     case forced(HeldChange)
     case failed(origin: ChangeOrigin, problem: EntityProblem)
+    case resolved(EntityRef, version: Int, actorId: Int64?)
+    case deleted(EntityRef, actorId: Int64?)
 }

@@ -35,15 +35,14 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
     /// The input log of one entity, oldest first.
     public func inputs(of uuid: String) -> [EntityInput] { state.inputs.filter { $0.uuid == uuid }.map(\.input) }
 
-    public func markDeleted(uuid: String) {
-        state.entities[uuid]?.ref.deleted = true
+    public func markDeleted(_ entity: EntityRef) throws {
+        state.entities[entity.uuid]?.ref.deleted = true
     }
 
-    /// A reviewer cleared the conflict: everything up to the current version counts as reviewed.
-    public func resolve(uuid: String) {
-        guard let current = state.entities[uuid]?.ref.currentVersion else { return }
-        state.entities[uuid]?.ref.conflict = nil
-        state.entities[uuid]?.resolvedThrough = current
+    public func markResolved(_ entity: EntityRef) throws {
+        guard let current = state.entities[entity.uuid]?.ref.currentVersion else { return }
+        state.entities[entity.uuid]?.ref.conflict = nil
+        state.entities[entity.uuid]?.resolvedThrough = current
     }
 
     public func dataset(named name: String) throws -> DatasetRef? { state.datasets[name] }

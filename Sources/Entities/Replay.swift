@@ -20,9 +20,9 @@ public enum Replay {
             case .force(let origin):
                 if let held = workspace.backlog.first(where: { $0.origin == origin }) { try? processor.force(held) }
             case .delete:
-                workspace.markDeleted(uuid: uuid)
+                try? processor.delete(uuid: uuid, datasetName: dataset.name, actorId: nil)
             case .resolve:
-                workspace.resolve(uuid: uuid)
+                try? processor.resolve(uuid: uuid, datasetName: dataset.name, actorId: nil)
             }
         }
         let entity = workspace.entities[uuid]

@@ -58,6 +58,7 @@ public final class GatewayMetrics: Sendable {
             case .reprocessed: count("ingest_entity_releases_total")
             case .forced: count("ingest_entity_forced_total")
             case .failed(_, let problem): count("ingest_entity_errors_total", [("code", String(problem.code))])
+            case .resolved, .deleted: break
             }
         }
     }

@@ -10,14 +10,6 @@ enum EntityInputLog {
             input.kind, input.json.serialized(), Timestamp.now())
     }
 
-    static func append(_ db: Database, _ input: EntityInput, entityId: Int64) throws {
-        guard
-            let row = try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT dataset_id, uuid FROM entities WHERE id = ?"), arguments: [entityId])
-        else { return }
-        try append(db, input, datasetId: row["dataset_id"], uuid: row["uuid"])
-    }
-
     static func inputs(_ db: Database, datasetId: Int64, uuid: String) throws -> [EntityInput] {
         try Row.fetchAll(
             try db.cachedStatement(sql: "SELECT kind, input FROM entity_inputs WHERE dataset_id = ? AND entity_uuid = ? ORDER BY id"),

@@ -122,14 +122,21 @@ extension GatewayStore {
 
     public func deleteEntity(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", Timestamp.now(), entityId)
-            let uuid =
-                try String.fetchOne(try db.cachedStatement(sql: "SELECT uuid FROM entities WHERE id = ?"), arguments: [entityId]) ?? ""
-            try EntityInputLog.append(db, .delete, entityId: entityId)
-            try Audit.log(
-                db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entityId,
-                details: ["entity": ["uuid": .string(uuid)]], entityId: entityId)
+            let (processor, uuid, dataset) = try self.processor(db, forEntity: entityId)
+            try processor.delete(uuid: uuid, datasetName: dataset, actorId: actorId)
         }
+    }
+
+    /// The entity rules in this transaction, on the project of the entity with this row id.
+    func processor(_ db: Database, forEntity entityId: Int64) throws -> (
+        EntityProcessor<SQLiteEntityWorkspace>, uuid: String, datasetName: String
+    ) {
+        guard
+            let (uuid, dataset, projectId) = try db.firstRow(
+                "SELECT e.uuid, d.name, d.project_id FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?", entityId,
+                as: { (uuid: $0[0] as String, dataset: $0[1] as String, projectId: $0[2] as Int64) })
+        else { throw StoreError.notFound }
+        return (EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: observer)), uuid, dataset)
     }
 
     /// Creates or updates entities over the API with the same rules as submissions; any problem rejects

@@ -98,6 +98,23 @@ enum EntityAudits {
             try logHeld(db, action: "submission.backlog.reprocess", held, actorId: by.actorId)
         case .forced(let held):
             try logHeld(db, action: "submission.backlog.force", held, actorId: nil)
+        case .resolved(let entity, let version, let actorId):
+            let defId =
+                try versionRowId
+                ?? db.firstRow(
+                    "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?", entity.id, version
+                ) { $0[0] as Int64 }
+            try Audit.log(
+                db, actorId: actorId, action: "entity.update.resolve", acteeType: "entity", acteeId: entity.id,
+                details: [
+                    "entityId": .int(entity.id), "entityDefId": JSONValue(defId), "version": .int(Int64(version)),
+                    "entity": ["uuid": .string(entity.uuid), "dataset": .string(datasetName ?? "")],
+                ],
+                entityId: entity.id)
+        case .deleted(let entity, let actorId):
+            try Audit.log(
+                db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entity.id,
+                details: ["entity": ["uuid": .string(entity.uuid)]], entityId: entity.id)
         case .failed(let origin, let problem):
             var details = submissionDetails(origin)
             details["errorMessage"] = .string(problem.message)

@@ -16,26 +16,8 @@ extension GatewayStore {
     /// Clears the entity's conflict: everything up to its current version counts as reviewed.
     public func resolveConflict(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
-            guard
-                let row = try Row.fetchOne(
-                    try db.cachedStatement(
-                        sql:
-                            "SELECT e.uuid, e.current_version, d.name FROM entities e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?"
-                    ), arguments: [entityId])
-            else { throw StoreError.notFound }
-            let current: Int = row["current_version"]
-            try db.run("UPDATE entities SET conflict = NULL, resolved_through = ? WHERE id = ?", current, entityId)
-            try EntityInputLog.append(db, .resolve, entityId: entityId)
-            let defId = try Int64.fetchOne(
-                try db.cachedStatement(sql: "SELECT id FROM entity_versions WHERE entity_id = ? AND version = ?"),
-                arguments: [entityId, current])
-            try Audit.log(
-                db, actorId: actorId, action: "entity.update.resolve", acteeType: "entity", acteeId: entityId,
-                details: [
-                    "entityId": .int(entityId), "entityDefId": JSONValue(defId), "version": .int(Int64(current)),
-                    "entity": ["uuid": .string(row["uuid"]), "dataset": .string(row["name"])],
-                ],
-                entityId: entityId)
+            let (processor, uuid, dataset) = try self.processor(db, forEntity: entityId)
+            try processor.resolve(uuid: uuid, datasetName: dataset, actorId: actorId)
         }
     }
 

@@ -200,6 +200,14 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         return db.changesCount > 0
     }
 
+    func markResolved(_ entity: EntityRef) throws {
+        try db.run("UPDATE entities SET conflict = NULL, resolved_through = current_version WHERE id = ?", entity.id)
+    }
+
+    func markDeleted(_ entity: EntityRef) throws {
+        try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", Timestamp.now(), entity.id)
+    }
+
     func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool {
         try db.firstRow(
             """
@@ -219,7 +227,7 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func record(_ event: EntityEvent) throws {
         switch event {
-        case .created(let entity, let version, _), .updated(let entity, let version, _, _):
+        case .created(let entity, let version, _), .updated(let entity, let version, _, _), .resolved(let entity, let version, _):
             try EntityAudits.log(
                 db, event, datasetName: datasetName(id: entity.datasetId), versionRowId: versionRowIds["\(entity.id)/\(version)"])
         default:

@@ -11,7 +11,7 @@ import EntityScenarios
         let harness = EngineHarness()
         for (index, change) in steps.enumerated() {
             try harness.submit(change)
-            if index == 0 && deleteAfterFirst { harness.workspace.markDeleted(uuid: H.tree) }
+            if index == 0 && deleteAfterFirst { try harness.processor.delete(uuid: H.tree, datasetName: "trees", actorId: 1) }
         }
         return harness.errors.map(\.code)
     }

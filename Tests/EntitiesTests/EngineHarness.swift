@@ -38,10 +38,9 @@ final class EngineHarness {
         for change in held { try processor.force(change) }
     }
 
-    /// A reviewer clears the conflict, logged as live processing logs it.
-    func resolve() throws {
-        try workspace.logInput(.resolve, entityUuid: Self.tree, datasetName: "trees")
-        workspace.resolve(uuid: Self.tree)
+    /// A reviewer clears the conflict.
+    func resolve(_ uuid: String = tree) throws {
+        try processor.resolve(uuid: uuid, datasetName: "trees", actorId: 1)
     }
 
     var versions: [StoredVersion] { workspace.entities[Self.tree]?.versions ?? [] }

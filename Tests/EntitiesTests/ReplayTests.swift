@@ -41,8 +41,7 @@ import Testing
                 try harness.submit(Changes.update(uuid, base: current, [("height", "online")]))
             case 2:
                 let uuid = uuids.randomElement(using: &random)!
-                try harness.workspace.logInput(.resolve, entityUuid: uuid, datasetName: "trees")
-                harness.workspace.resolve(uuid: uuid)
+                if harness.workspace.entities[uuid] != nil { try harness.resolve(uuid) }
             default:
                 break
             }

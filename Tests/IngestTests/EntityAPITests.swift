@@ -33,6 +33,8 @@ import Testing
             #expect(again.problemCode == 409.3)
             #expect(try await harness.send(.delete, "\(base)/entities/\(uuid)").status == .ok)
             #expect(try await harness.send(.get, "\(base)/entities/\(uuid)").problemCode == 404.1)
+            let deletions = try await harness.audits("entity.delete")
+            #expect(deletions.map { $0["details"]?["entity"]?["uuid"]?.stringValue } == [uuid])
             let reused = try await harness.sendJSON(.post, "\(base)/entities", ["uuid": .string(uuid), "label": "Birch"])
             #expect(reused.problemCode == 409.19)
         }

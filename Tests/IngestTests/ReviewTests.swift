@@ -72,7 +72,9 @@ import Testing
             let versions = try await harness.send(.get, "\(base)/versions").json().arrayValue ?? []
             #expect(versions.map { $0["resolved"]?.boolValue } == [false, false, true, true])
             #expect(versions.last?["lastGoodVersion"]?.boolValue == true)
-            #expect(try await harness.audits("entity.update.resolve").count == 1)
+            let resolutions = try await harness.audits("entity.update.resolve")
+            #expect(resolutions.map { $0["details"]?["version"]?.intValue } == [4])
+            #expect(resolutions.first?["details"]?["entity"]?["dataset"]?.stringValue == "trees")
             let again = try await harness.send(.patch, "\(base)?resolve=true")
             #expect(again.problemCode == 400.32)
             #expect(try await harness.send(.get, "/v1/projects/\(project)/datasets/trees").json()["conflicts"]?.intValue == 0)
