@@ -99,11 +99,17 @@ enum Datasets {
             createdAt: row["created_at"], publishedAt: row["published_at"])
     }
 
+    /// The project's published dataset with this name (every submission's entity work asks).
     static func dataset(_ db: Database, projectId: Int64, name: String) throws -> DatasetRecord? {
-        try Row.fetchOne(
-            try db.cachedStatement(sql: "SELECT * FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"),
-            arguments: [projectId, name]
-        ).map(record)
+        try db.firstRow(
+            """
+            SELECT id, project_id, name, approval_required, created_at, published_at FROM datasets
+            WHERE project_id = ? AND name = ? AND published_at IS NOT NULL
+            """, projectId, name
+        ) {
+            DatasetRecord(
+                id: $0[0], projectId: $0[1], name: $0[2], approvalRequired: $0[3], createdAt: $0[4], publishedAt: $0[5])
+        }
     }
 
     /// Published property names in the order they were added.

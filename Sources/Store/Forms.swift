@@ -188,11 +188,7 @@ enum FormDefs {
         let defId = db.lastInsertedRowID
         for reference in definition.attachments {
             let datasetName = reference.kind == .csv && reference.name.hasSuffix(".csv") ? String(reference.name.dropLast(4)) : nil
-            let datasetId = try datasetName.flatMap {
-                try Int64.fetchOne(
-                    try db.cachedStatement(sql: "SELECT id FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL"),
-                    arguments: [projectId, $0])
-            }
+            let datasetId = try datasetName.flatMap { try Datasets.dataset(db, projectId: projectId, name: $0)?.id }
             try db.run(
                 "INSERT OR IGNORE INTO form_attachments (form_def_id, name, type, dataset_id) VALUES (?, ?, ?, ?)", defId, reference.name,
                 reference.centralType, datasetId)

@@ -28,10 +28,9 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
 
     func dataset(named name: String) throws -> DatasetRef? {
         if let known = datasets[name] { return known }
-        let found = try db.firstRow(
-            "SELECT id, name, approval_required FROM datasets WHERE project_id = ? AND name = ? AND published_at IS NOT NULL",
-            projectId, name
-        ) { DatasetRef(id: $0[0], name: $0[1], approvalRequired: $0[2]) }
+        let found = try Datasets.dataset(db, projectId: projectId, name: name).map {
+            DatasetRef(id: $0.id, name: $0.name, approvalRequired: $0.approvalRequired)
+        }
         datasets[name] = found
         return found
     }
