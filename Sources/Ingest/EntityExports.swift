@@ -7,32 +7,26 @@ import Store
 enum EntityExports {
     static func csv(store: GatewayStore, detail: DatasetDetail) async throws -> Data {
         let names = detail.properties.map(\.name)
-        var lines = [
-            (["__id", "label"] + names + ["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"])
-                .map(CSV.field).joined(separator: ",")
-        ]
-        for entity in try await store.entities(datasetId: detail.dataset.id).reversed() {
+        let rows = try await store.entities(datasetId: detail.dataset.id).reversed().map { entity in
             let stored = entity.current.stored
-            let row =
-                [entity.uuid, stored.label] + names.map { stored.data[$0] ?? "" } + [
-                    entity.createdAt, entity.creatorId.map(String.init) ?? "", entity.creatorName ?? "",
-                    String(stored.version - 1), entity.updatedAt ?? "", String(stored.version),
-                ]
-            lines.append(row.map(CSV.field).joined(separator: ","))
+            return [entity.uuid, stored.label] + names.map { stored.data[$0] ?? "" } + [
+                entity.createdAt, entity.creatorId.map(String.init) ?? "", entity.creatorName ?? "",
+                String(stored.version - 1), entity.updatedAt ?? "", String(stored.version),
+            ]
         }
-        return Data((lines.joined(separator: "\n") + "\n").utf8)
+        return CSV.document(
+            header: ["__id", "label"] + names + ["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"],
+            rows: rows)
     }
 
     /// What a form that reads `NAME.csv` downloads: `name,label,__version,<properties>`.
     static func entityList(store: GatewayStore, datasetId: Int64) async throws -> Data {
         let names = try await store.datasetPropertyNames(datasetId: datasetId)
-        var lines = [(["name", "label", "__version"] + names).map(CSV.field).joined(separator: ",")]
-        for entity in try await store.entities(datasetId: datasetId).reversed() {
+        let rows = try await store.entities(datasetId: datasetId).reversed().map { entity in
             let stored = entity.current.stored
-            let row = [entity.uuid, stored.label, String(stored.version)] + names.map { stored.data[$0] ?? "" }
-            lines.append(row.map(CSV.field).joined(separator: ","))
+            return [entity.uuid, stored.label, String(stored.version)] + names.map { stored.data[$0] ?? "" }
         }
-        return Data((lines.joined(separator: "\n") + "\n").utf8)
+        return CSV.document(header: ["name", "label", "__version"] + names, rows: rows)
     }
 
     static func odata(store: GatewayStore, detail: DatasetDetail, request: Request, base: String) async throws -> Response {

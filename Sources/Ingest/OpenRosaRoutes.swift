@@ -165,10 +165,3 @@ extension Gateway {
         try await EntityExports.entityList(store: store, datasetId: datasetId)
     }
 }
-
-enum CSV {
-    static func field(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
