@@ -12,10 +12,7 @@ extension Gateway {
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readProject, for: actor)
             var list: [JSONValue] = []
             for dataset in try await store.datasets(projectId: project.id) {
-                var object = Representation.dataset(dataset)
-                object["entities"] = .int(Int64(try await store.entityCount(datasetId: dataset.id)))
-                object["conflicts"] = .int(Int64(try await store.entityCount(datasetId: dataset.id, conflictOnly: true)))
-                list.append(.object(object))
+                list.append(.object(try await withEntityCounts(Representation.dataset(dataset), datasetId: dataset.id)))
             }
             return JSONResponse.make(.array(list))
         }
@@ -84,12 +81,17 @@ extension Gateway {
         }
     }
 
-    /// A dataset's JSON with what reviewers count: its entities and those in conflict.
     func datasetResponse(_ detail: DatasetDetail) async throws -> Response {
-        var object = Representation.datasetDetail(detail)
-        object["entities"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id)))
-        object["conflicts"] = .int(Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: true)))
-        return JSONResponse.make(.object(object))
+        JSONResponse.make(.object(try await withEntityCounts(Representation.datasetDetail(detail), datasetId: detail.dataset.id)))
+    }
+
+    /// A dataset's JSON with what reviewers count: its live entities and those in conflict.
+    func withEntityCounts(_ dataset: JSONObject, datasetId: Int64) async throws -> JSONObject {
+        let counts = try await store.entityCounts(datasetId: datasetId)
+        var object = dataset
+        object["entities"] = .int(Int64(counts.entities))
+        object["conflicts"] = .int(Int64(counts.conflicts))
+        return object
     }
 
     /// The published dataset named in the URL: 404 before 403, as the contract orders them.

@@ -92,6 +92,14 @@ extension GatewayStore {
         }
     }
 
+    public func entityCounts(datasetId: Int64) async throws -> (entities: Int, conflicts: Int) {
+        try await read { db in
+            try db.firstRow(
+                "SELECT COUNT(*), COUNT(conflict) FROM entities WHERE dataset_id = ? AND deleted_at IS NULL", datasetId
+            ) { (entities: $0[0] as Int, conflicts: $0[1] as Int) } ?? (0, 0)
+        }
+    }
+
     public func entityCount(datasetId: Int64, conflictOnly: Bool = false) async throws -> Int {
         try await read { db in
             try Int.fetchOne(
