@@ -60,6 +60,9 @@ import Testing
             let (project, base) = try await example(harness)
             let dataset = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees").json()
             #expect(dataset["conflicts"]?.intValue == 1)
+            #expect(dataset["entities"]?.intValue == 1)
+            let listed = try await harness.send(.get, "/v1/projects/\(project)/datasets").json().arrayValue ?? []
+            #expect(listed.map { [$0["entities"]?.intValue, $0["conflicts"]?.intValue] } == [[1, 1]])
             let inConflict = try await harness.send(
                 .get, "/v1/projects/\(project)/datasets/trees.svc/Entities?$filter=__system/conflict%20ne%20null")
             #expect(try inConflict.json()["value"]?.arrayValue?.count == 1)
