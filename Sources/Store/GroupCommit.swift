@@ -2,9 +2,14 @@ import Foundation
 import GRDB
 
 /// The one writer: writes that arrive while a transaction is committing wait, and are then committed
-/// together in one transaction, each in its own savepoint. A write that fails undoes only itself; a
-/// caller is answered only after the transaction holding its write has committed (and, with
-/// `synchronous=FULL`, reached the disk), so acknowledged still means durable, at one sync per batch.
+/// together in one transaction. A write that fails undoes only itself; a caller is answered only after
+/// the transaction holding its write has committed (and, with `synchronous=FULL`, reached the disk), so
+/// acknowledged still means durable, at one sync per batch.
+///
+/// Writes rarely fail, so a batch first runs without a savepoint per write (a savepoint copies every
+/// page a write touches into its undo journal: about 7 % of the writer's time). If one fails, the
+/// transaction is rolled back and the batch runs again with a savepoint each, so only the failing write
+/// is undone. Writes are plain functions of the database, so running one twice is safe.
 ///
 /// The writer runs on a thread of its own rather than as a task: on a 2-core machine the cooperative
 /// pool has two threads, busy parsing requests, and a writer task waited behind them between batches
@@ -43,24 +48,44 @@ final class GroupCommit: Sendable {
         while let batch = inbox.next(maximumBatch) {
             do {
                 let started = ContinuousClock.now
-                let outcomes = try pool.write { db -> [(any Error)?] in
-                    try batch.map { job in
-                        do {
-                            try db.inCachedSavepoint { try job.run(db) }
-                            return nil
-                        } catch SavepointError.transactionEnded {
-                            // The whole batch fails: its transaction is gone.
-                            throw SavepointError.transactionEnded
-                        } catch {
-                            return error
-                        }
-                    }
-                }
+                let outcomes = try runOptimistically(batch, pool: pool)
                 let elapsed = ContinuousClock.now - started
                 observer?.transaction(batch.count, elapsed.seconds)
                 for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
             } catch {
                 for job in batch { job.finish(error) }
+            }
+        }
+    }
+}
+
+extension GroupCommit {
+    /// Each write's error (nil when it succeeded); throws when the whole batch failed.
+    fileprivate static func runOptimistically(_ batch: [Job], pool: DatabasePool) throws -> [(any Error)?] {
+        do {
+            try pool.write { db in
+                for job in batch {
+                    try job.run(db)
+                    // Past a rollback, later writes would run outside any transaction, each committing alone.
+                    guard db.isInsideTransaction else { throw SavepointError.transactionEnded }
+                }
+            }
+            return Array(repeating: nil, count: batch.count)
+        } catch {
+            // Alone in its transaction, a write's failure is its own (or the commit's, which is its too).
+            if batch.count == 1 { return [error] }
+        }
+        return try pool.write { db -> [(any Error)?] in
+            try batch.map { job in
+                do {
+                    try db.inCachedSavepoint { try job.run(db) }
+                    return nil
+                } catch SavepointError.transactionEnded {
+                    // The whole batch fails: its transaction is gone.
+                    throw SavepointError.transactionEnded
+                } catch {
+                    return error
+                }
             }
         }
     }

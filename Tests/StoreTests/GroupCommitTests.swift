@@ -53,4 +53,33 @@ import Testing
         let stored = try await temporary.store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM marks ORDER BY n") }
         #expect(stored == [2])
     }
+
+    /// Whatever batch a transaction-ending write lands in, a caller told "failed" has nothing stored and
+    /// a caller told "done" has its row stored once.
+    @Test func answersMatchWhatWasStoredWhenWritesEndTheirTransaction() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.store.pool.write { db in try db.execute(sql: "CREATE TABLE marks (n INTEGER PRIMARY KEY)") }
+        let writer = GroupCommit(pool: temporary.store.pool)
+        let succeeded = await withTaskGroup(of: Int?.self) { group in
+            for n in 0..<200 {
+                group.addTask {
+                    do {
+                        try await writer.write { db in
+                            // The direct statement path, as the hot path writes: GRDB's own would refuse
+                            // to run after the rollback, this one would not.
+                            try db.run("INSERT INTO marks (n) VALUES (?)", Int64(n))
+                            if n % 40 == 3 { try db.run("ROLLBACK") }
+                        }
+                        return n
+                    } catch {
+                        return nil
+                    }
+                }
+            }
+            return await group.reduce(into: [Int]()) { if let n = $1 { $0.append(n) } }
+        }
+        let stored = try await temporary.store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM marks ORDER BY n") }
+        #expect(stored == succeeded.sorted())
+        #expect(!stored.contains { $0 % 40 == 3 })
+    }
 }
