@@ -8,4 +8,8 @@ public enum ApprovalRule {
     public static let waitingStates = ["edited", "hasIssues"]
 
     public static func releases(reviewState: String) -> Bool { reviewState == releasingState }
+
+    /// The event released entity work names as its trigger: the review update that approved the
+    /// submission, as Central's audits show it, not the submission's arrival.
+    public static let releaseEvent = "submission.update"
 }

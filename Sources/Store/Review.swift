@@ -79,7 +79,7 @@ enum Pending {
             guard let change = EntityChange(json: (try? JSONValue.parse(row["change"] as String)) ?? .null),
                 var origin = ChangeOrigin(json: (try? JSONValue.parse(row["origin"] as String)) ?? .null)
             else { continue }
-            origin.event = "submission.update"
+            origin.event = ApprovalRule.releaseEvent
             let defId: Int64 = row["submission_def_id"]
             if groups.last?.defId == defId {
                 groups[groups.count - 1].changes.append(.success(change))
