@@ -11,6 +11,16 @@ import Testing
         #expect(Multipart.parameter("boundary", in: disposition) == nil)
         #expect(Multipart.parameter("boundary", in: "multipart/form-data; boundary=----abc") == "----abc")
     }
+
+    @Test func edgesOfTheHeaderAreReadAsTheyAre() {
+        #expect(Multipart.parameter("name", in: "form-data") == nil)
+        #expect(Multipart.parameter("name", in: "form-data;") == nil)
+        #expect(Multipart.parameter("name", in: "form-data; name=") == "")
+        #expect(Multipart.parameter("name", in: "form-data; name=\"") == "\"", "a lone quote is not a quoted value")
+        #expect(Multipart.parameter("filename", in: "form-data; name=\"a\"; filename=\"árbol 🌳.jpg\"") == "árbol 🌳.jpg")
+        #expect(Multipart.parameter("name", in: "form-data; filename=x; name=second") == "second")
+        #expect(Multipart.parameter("nam", in: "form-data; name=x") == nil)
+    }
 }
 
 @Suite struct OpenRosaEscapeTests {
