@@ -4,18 +4,15 @@ import Foundation
 extension JSONValue {
     /// Written as bytes and turned into a string once: the single writer serialises every audit, version
     /// and input it stores, and appending to a String piece by piece showed in its profile.
-    public func serialized() -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(128)
-        write(to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public func serialized() -> String { String(decoding: bytes(), as: UTF8.self) }
 
-    public var data: Data {
+    public var data: Data { Data(bytes()) }
+
+    private func bytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128)
         write(to: &out)
-        return Data(out)
+        return out
     }
 
     private func write(to out: inout [UInt8]) {
@@ -49,20 +46,15 @@ extension JSONValue {
     private static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        // Digits come out last first; 20 hold any UInt64.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
             repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+            out.append(contentsOf: digits[..<count].reversed())
         }
     }
 
