@@ -103,7 +103,7 @@ extension GatewayStore {
                 return .duplicate(try Submissions.submission(db, id: existing.submissionId)!)
             }
             if acceptEdits, let deprecatedId = parsed.deprecatedId {
-                guard let target = try Submissions.version(db, formId: formId, instanceId: deprecatedId, current: true) else {
+                guard let target = try Submissions.version(db, formId: formId, instanceId: deprecatedId, .current) else {
                     if try Submissions.version(db, formId: formId, instanceId: deprecatedId) != nil {
                         throw SubmissionWriteError.deprecatedIdNotCurrent(deprecatedId)
                     }
@@ -177,16 +177,8 @@ extension GatewayStore {
 
     public func submission(formId: Int64, instanceId: String, withXML: Bool = false) async throws -> SubmissionRecord? {
         try await read { db in
-            guard
-                let id = try Int64.fetchOne(
-                    try db.cachedStatement(
-                        sql: """
-                            SELECT s.id FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-                            WHERE d.instance_id = ? AND s.instance_id = d.instance_id AND s.form_id = ? AND s.deleted_at IS NULL
-                              AND s.draft = 0
-                            """), arguments: [instanceId, formId])
-            else { return nil }
-            return try Submissions.submission(db, id: id, withXML: withXML)
+            guard let found = try Submissions.version(db, formId: formId, instanceId: instanceId, .first) else { return nil }
+            return try Submissions.submission(db, id: found.submissionId, withXML: withXML)
         }
     }
 
@@ -227,23 +219,34 @@ extension GatewayStore {
 
 /// Submission queries shared by the store's submission operations.
 enum Submissions {
-    /// A stored submission version of the form with this instanceID (with `current`, only a live submission's
-    /// current version). CROSS JOIN keeps SQLite starting from the instanceID index: joining the other way
-    /// round walks every submission of the form, which the benchmark showed as throughput falling with the data.
-    static func version(_ db: Database, formId: Int64, instanceId: String, current: Bool = false) throws -> (
+    /// Which stored version an instanceID lookup accepts.
+    enum VersionMatch {
+        /// Any version, of a live or deleted submission (what duplicates are checked against).
+        case any
+        /// A live submission's current version (what an edit must name).
+        case current
+        /// A live submission's first version: the instanceID the submission is known by.
+        case first
+    }
+
+    /// A stored submission version of the form with this instanceID. CROSS JOIN keeps SQLite starting from
+    /// the instanceID index: joining the other way round walks every submission of the form, which the
+    /// benchmark showed as throughput falling with the data.
+    static func version(_ db: Database, formId: Int64, instanceId: String, _ match: VersionMatch = .any) throws -> (
         id: Int64, submissionId: Int64
     )? {
-        let sql =
-            current
-            ? """
-            SELECT d.id, d.submission_id FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-            WHERE s.form_id = ? AND d.instance_id = ? AND d.current = 1 AND s.deleted_at IS NULL AND s.draft = 0
+        let condition =
+            switch match {
+            case .any: ""
+            case .current: "AND d.current = 1 AND s.deleted_at IS NULL"
+            case .first: "AND s.instance_id = d.instance_id AND s.deleted_at IS NULL"
+            }
+        return try db.firstRow(
             """
-            : """
             SELECT d.id, d.submission_id FROM submission_defs d CROSS JOIN submissions s ON s.id = d.submission_id
-            WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0
-            """
-        return try db.firstRow(sql, formId, instanceId) { (id: $0[0], submissionId: $0[1]) }
+            WHERE s.form_id = ? AND d.instance_id = ? AND s.draft = 0 \(condition)
+            """, formId, instanceId
+        ) { (id: $0[0], submissionId: $0[1]) }
     }
 
     static func xml(_ db: Database, defId: Int64) throws -> Data? {

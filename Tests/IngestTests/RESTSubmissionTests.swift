@@ -62,6 +62,10 @@ import Testing
             #expect(edited.status == .ok)
             #expect(try edited.json()["reviewState"]?.stringValue == "edited")
             #expect(try edited.json()["currentVersion"]?["instanceId"]?.stringValue == "uuid:11110000-0000-4000-8000-0000000000e1")
+            #expect(try await harness.send(.get, "\(base)/\(first)").status == .ok, "still known by its first instanceID")
+            #expect(
+                try await harness.send(.get, "\(base)/uuid:11110000-0000-4000-8000-0000000000e1").status == .notFound,
+                "an edit's instanceID names a version, not the submission")
             let staleXML = String(decoding: edit, as: UTF8.self).replacingOccurrences(of: "0000000000e1", with: "0000000000e2")
             let stale = try await harness.send(.put, "\(base)/\(first)", body: Data(staleXML.utf8), contentType: "application/xml")
             #expect(stale.problemCode == 409.9)
