@@ -69,8 +69,8 @@ enum EntityExports {
             "value": .array(rows),
         ]
         if request.query("$count")?.lowercased() == "true" {
-            body["@odata.count"] = .int(
-                Int64(try await store.entityCount(datasetId: detail.dataset.id, conflictOnly: conflictOnly ?? false)))
+            let counts = try await store.entityCounts(datasetId: detail.dataset.id)
+            body["@odata.count"] = .int(Int64(conflictOnly == true ? counts.conflicts : counts.entities))
         }
         var response = JSONResponse.make(.object(body))
         response.headers[HeaderNames.odataVersion] = "4.0"

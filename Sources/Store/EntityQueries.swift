@@ -100,16 +100,6 @@ extension GatewayStore {
         }
     }
 
-    public func entityCount(datasetId: Int64, conflictOnly: Bool = false) async throws -> Int {
-        try await read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM entities WHERE dataset_id = ? AND deleted_at IS NULL"
-                    + (conflictOnly ? " AND conflict IS NOT NULL" : ""),
-                arguments: [datasetId]) ?? 0
-        }
-    }
-
     public func entity(datasetId: Int64, uuid: String) async throws -> EntityRecord? {
         try await read { db in
             try Row.fetchOne(

@@ -58,14 +58,17 @@ import Testing
     @Test func resolvingClearsTheConflictAndMarksVersionsResolved() async throws {
         try await Harness.run { harness in
             let (project, base) = try await example(harness)
+            let calm = try await harness.sendJSON(.post, "/v1/projects/\(project)/datasets/trees/entities", ["label": "Birch"])
+            #expect(calm.status == .ok, "a second entity, never in conflict")
             let dataset = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees").json()
             #expect(dataset["conflicts"]?.intValue == 1)
-            #expect(dataset["entities"]?.intValue == 1)
+            #expect(dataset["entities"]?.intValue == 2)
             let listed = try await harness.send(.get, "/v1/projects/\(project)/datasets").json().arrayValue ?? []
-            #expect(listed.map { [$0["entities"]?.intValue, $0["conflicts"]?.intValue] } == [[1, 1]])
+            #expect(listed.map { [$0["entities"]?.intValue, $0["conflicts"]?.intValue] } == [[2, 1]])
             let inConflict = try await harness.send(
-                .get, "/v1/projects/\(project)/datasets/trees.svc/Entities?$filter=__system/conflict%20ne%20null")
+                .get, "/v1/projects/\(project)/datasets/trees.svc/Entities?$filter=__system/conflict%20ne%20null&$count=true")
             #expect(try inConflict.json()["value"]?.arrayValue?.count == 1)
+            #expect(try inConflict.json()["@odata.count"]?.intValue == 1, "the count is of the filtered entities")
 
             let stale = try await harness.send(.patch, "\(base)?resolve=true&baseVersion=2")
             #expect(stale.problemCode == 409.15)
