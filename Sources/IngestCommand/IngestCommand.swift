@@ -63,6 +63,14 @@ struct Serve: AsyncParsableCommand {
     )
     var consistencySweepSeconds: Int?
 
+    @Option(
+        help: """
+            full: a submission is answered only once its commit is on disk. normal: commits are synced only at \
+            checkpoints, so a power cut or kernel crash loses the last few tens of milliseconds of acknowledged \
+            submissions (a crashed server loses none). Env: INGEST_SYNCHRONOUS. Default: full.
+            """)
+    var synchronous: String?
+
     func run() async throws {
         let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
         let configuration = GatewayConfiguration(
@@ -75,8 +83,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "ingest")
         logger.logLevel = .info
         let metrics = GatewayMetrics()
-        let store = try GatewayStore(path: path, observer: metrics.storeObserver)
-        logger.info("database ready", metadata: ["path": "\(path)"])
+        let durabilityName = setting(synchronous, env: "INGEST_SYNCHRONOUS") ?? Durability.full.rawValue
+        guard let durability = Durability(rawValue: durabilityName.lowercased()) else {
+            throw ValidationError("--synchronous must be full or normal, not '\(durabilityName)'.")
+        }
+        let store = try GatewayStore(path: path, durability: durability, observer: metrics.storeObserver)
+        logger.info("database ready", metadata: ["path": "\(path)", "synchronous": "\(durability.rawValue)"])
         // runService stops on SIGTERM/SIGINT after in-flight requests have been answered.
         try await Gateway(store: store, configuration: configuration, metrics: metrics).application(logger: logger).runService()
     }

@@ -10,13 +10,20 @@ import GRDB
 /// Small and frequent beats large and rare: a large checkpoint writes back a lot at once, and a commit
 /// writing the log meanwhile waits in the kernel for pages and the block layer's writeback throttling
 /// (the benchmark's p99 at 1,500/s: 35 ms with a checkpoint every 200 ms, 19 ms every 20 ms).
+///
+/// It writes the database file, so it syncs at the writer's level: below NORMAL, a checkpoint would copy
+/// frames into the file without syncing it, and the writer could then reuse the log that still held them.
 final class Checkpointer: Sendable {
     private let stop = StopSignal()
+    /// The checkpointing connection, open for as long as the thread runs.
+    let connection: DatabaseQueue
 
-    init(path: String, interval: Duration) throws {
+    init(path: String, durability: Durability, interval: Duration) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
+        try connection.writeWithoutTransaction { db in try durability.apply(to: db) }
+        self.connection = connection
         let thread = Thread { [stop] in
             // An idle server is looked at less often, down to four times a second (a burst that starts meanwhile
             // waits at most that long for its first checkpoint).

@@ -8,7 +8,7 @@ import Synchronization
 public final class GatewayStore: Sendable {
     let pool: DatabasePool
     private let writer: GroupCommit
-    private let checkpointer: Checkpointer
+    let checkpointer: Checkpointer
     /// Told what the entity rules did and how long each transaction took, for metrics.
     let observer: StoreObserver?
     /// Published form versions by "formId/version": they never change once published.
@@ -16,16 +16,14 @@ public final class GatewayStore: Sendable {
     /// Live forms by project and xmlFormId, emptied by the writer whenever `forms` changes.
     let formLookups = FormLookupCache()
 
-    /// Opens (creating and migrating when needed) the database at `path`.
-    public init(path: String, observer: StoreObserver? = nil) throws {
+    /// Opens (creating and migrating when needed) the database at `path`; commits are synced as `durability` says.
+    public init(path: String, durability: Durability = .full, observer: StoreObserver? = nil) throws {
         _ = SQLiteSettings.applied
         self.observer = observer
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // Acknowledged means durable: every commit reaches the disk before the answer.
-            try db.run("PRAGMA synchronous = FULL")
             // Each write runs in its own savepoint; SQLite keeps a savepoint's undo pages in a temporary
             // file unless told otherwise, which costs a system call per page touched.
             try db.run("PRAGMA temp_store = MEMORY")
@@ -35,10 +33,12 @@ public final class GatewayStore: Sendable {
             if !db.configuration.readonly { try db.run("PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Only now: the pool's WAL set-up has just put the writer at NORMAL.
+        try pool.writeWithoutTransaction { db in try durability.apply(to: db) }
         try Migrations.migrator.migrate(pool)
         pool.add(transactionObserver: formLookups, extent: .databaseLifetime)
         writer = GroupCommit(pool: pool, observer: observer)
-        checkpointer = try Checkpointer(path: path, interval: .milliseconds(20))
+        checkpointer = try Checkpointer(path: path, durability: durability, interval: .milliseconds(20))
     }
 
     /// Names of the migrations applied so far, oldest first.
@@ -70,6 +70,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case formExists(String)
     /// A draft or published version with this version string exists already.
     case versionExists(String)
+    /// A connection did not take a setting that durability depends on.
+    case settingNotApplied(pragma: String, expected: String, actual: String)
 }
 
 /// Hooks for metrics: what the entity rules did (reported once the work survived its savepoints), and

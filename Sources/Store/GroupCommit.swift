@@ -3,8 +3,8 @@ import GRDB
 
 /// The one writer: writes that arrive while a transaction is committing wait, and are then committed
 /// together in one transaction. A write that fails undoes only itself; a caller is answered only after
-/// the transaction holding its write has committed (and, with `synchronous=FULL`, reached the disk), so
-/// acknowledged still means durable, at one sync per batch.
+/// the transaction holding its write has committed and, at `Durability.full`, its log frames have been
+/// synced: acknowledged means durable, at one sync per batch.
 ///
 /// Writes rarely fail, so a batch first runs without a savepoint per write (a savepoint copies every
 /// page a write touches into its undo journal: about 7 % of the writer's time). If one fails, the
