@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift suites (Swift Testing and XCTest), then the pyodk end-to-end test
-# against the freshly built server. Each runner prints its own summary.
+# Runs every test: the Swift suites (Swift Testing and XCTest), then the pyodk end-to-end test and the
+# durability tests (power cuts under load) against the freshly built server. Each runner prints its own summary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/system-packages.sh
@@ -11,3 +11,4 @@ fi
 swift build --build-tests
 swift test --skip-build
 bash Tests/EndToEnd/run.sh .build/debug/ingest
+bash Tests/Durability/run.sh .build/debug/ingest
