@@ -33,23 +33,37 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Where to write the results as JSON.")
     var out = "benchmark-results.json"
 
+    @Option(
+        help:
+            "The server's --synchronous levels, comma-separated: each scenario runs once per level (the SQLite reference at the same level), e.g. full,normal."
+    )
+    var synchronous = "full"
+
     func run() async throws {
         let names = scenarios == "all" ? Self.all : scenarios.split(separator: ",").map(String.init)
-        let runner = ScenarioRunner(
-            binary: URL(fileURLWithPath: server).path, repository: URL(fileURLWithPath: repository), concurrency: concurrency,
-            rate: rate, scale: scale, seed: seed)
+        let levels = synchronous.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard !levels.isEmpty, levels.allSatisfy({ ["full", "normal"].contains($0) }) else {
+            throw ValidationError("--synchronous takes full and/or normal, not '\(synchronous)'.")
+        }
         var results: [ScenarioResult] = []
         var failed = false
         for name in names {
-            FileHandle.standardError.write(Data("scenario \(name)\n".utf8))
-            let result = try await runner.run(name)
-            results.append(result)
-            if result.consistencyInvalid != 0 || result.errors > 0 || (name == "backwards" && result.backlogAfter != 0) { failed = true }
+            for level in levels {
+                let runner = ScenarioRunner(
+                    binary: URL(fileURLWithPath: server).path, repository: URL(fileURLWithPath: repository), concurrency: concurrency,
+                    rate: rate, scale: scale, seed: seed, synchronous: level)
+                FileHandle.standardError.write(Data("scenario \(name) (synchronous=\(level))\n".utf8))
+                let result = try await runner.run(name)
+                results.append(result)
+                if result.consistencyInvalid != 0 || result.errors > 0 || (name == "backwards" && result.backlogAfter != 0) {
+                    failed = true
+                }
+            }
         }
         print(Self.table(results))
         let document: [String: Any] = [
             "date": ISO8601DateFormatter().string(from: Date()), "concurrency": concurrency, "rate": rate ?? 0, "scale": scale,
-            "seed": seed, "results": results.map(\.json),
+            "seed": seed, "synchronous": levels, "results": results.map(\.json),
         ]
         try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: out))
         print("results written to \(out)")
@@ -58,15 +72,15 @@ struct IngestBench: AsyncParsableCommand {
 
     static func table(_ results: [ScenarioResult]) -> String {
         var lines = [
-            "| scenario | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | holds | releases | forced | conflicts | backlog after | peak RSS MB | consistency | SQLite tx/s | ratio |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+            "| scenario | synchronous | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | holds | releases | forced | conflicts | backlog after | peak RSS MB | consistency | SQLite tx/s | ratio |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
         ]
         for r in results {
             lines.append(
                 String(
                     format:
-                        "| %@ | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f | %d | %.0f | %@ | %.0f | %.0f%% |",
-                    r.name, r.requests, r.throughput, r.p50, r.p90, r.p99, r.p999, r.max, r.errors, r.holds, r.releases, r.forced,
+                        "| %@ | %@ | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f | %d | %.0f | %@ | %.0f | %.0f%% |",
+                    r.name, r.synchronous, r.requests, r.throughput, r.p50, r.p90, r.p99, r.p999, r.max, r.errors, r.holds, r.releases, r.forced,
                     r.conflicts,
                     r.backlogAfter, r.peakRSSMB,
                     r.consistencyInvalid == 0 ? "clean (\(r.consistencyChecked))" : "INVALID \(r.consistencyInvalid)",

@@ -2,16 +2,20 @@ import Foundation
 import GRDB
 
 /// The physical reference: plain single-row write transactions on the same disk, with the server's
-/// journal (WAL) and synchronous (FULL) settings. Our rate is reported as a share of this one.
+/// journal (WAL) and synchronous settings. Our rate is reported as a share of this one.
 enum SQLiteReference {
-    static func transactionsPerSecond(in directory: URL, seconds: Double = 3) throws -> Double {
+    static func transactionsPerSecond(in directory: URL, synchronous: String, seconds: Double = 3) throws -> Double {
         let path = directory.appendingPathComponent("reference-\(UUID().uuidString).sqlite").path
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path)
+        // After the pool exists: its WAL set-up puts the writer at NORMAL whatever prepareDatabase said.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard level == (synchronous == "full" ? 2 : 1) else { throw ReferenceError.synchronousNotApplied(level ?? -1) }
+        }
         try pool.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)") }
         let start = ContinuousClock.now
         var count = 0
@@ -21,4 +25,8 @@ enum SQLiteReference {
         }
         return Double(count) / (ContinuousClock.now - start).seconds
     }
+}
+
+enum ReferenceError: Error {
+    case synchronousNotApplied(Int)
 }

@@ -3,6 +3,7 @@ import Foundation
 /// One scenario's figures, printed as a table row and written to JSON.
 struct ScenarioResult {
     var name: String
+    var synchronous: String
     var requests = 0
     var throughput = 0.0
     var p50 = 0.0, p90 = 0.0, p99 = 0.0, p999 = 0.0, max = 0.0
@@ -21,7 +22,7 @@ struct ScenarioResult {
 
     var json: [String: Any] {
         [
-            "scenario": name, "requests": requests, "throughputPerSecond": throughput,
+            "scenario": name, "synchronous": synchronous, "requests": requests, "throughputPerSecond": throughput,
             "latencyMs": ["p50": p50, "p90": p90, "p99": p99, "p99.9": p999, "max": max],
             "errors": errors, "retries": retries,
             "entityWork": ["holds": holds, "releases": releases, "forced": forced, "conflicts": conflicts],
@@ -40,17 +41,19 @@ struct ScenarioRunner {
     let rate: Double?
     let scale: Double
     let seed: UInt64
+    /// The server's `--synchronous` level, and the reference's.
+    let synchronous: String
 
     func run(_ name: String) async throws -> ScenarioResult {
-        let server = try ServerProcess(binary: binary)
+        let server = try ServerProcess(binary: binary, extra: ["--synchronous", synchronous])
         defer { server.stop() }
         var client = GatewayClient(base: server.base, connections: concurrency)
         defer { Task { [client] in await client.shutdown() } }
         try await waitUntilReady(client)
         try await client.logIn()
         let project = try await setUp(client)
-        var result = ScenarioResult(name: name)
-        result.referenceTPS = try SQLiteReference.transactionsPerSecond(in: server.directory)
+        var result = ScenarioResult(name: name, synchronous: synchronous)
+        result.referenceTPS = try SQLiteReference.transactionsPerSecond(in: server.directory, synchronous: synchronous)
         let driver = Driver(client: client, project: project, concurrency: concurrency, rate: rate, label: name)
         let count = { (n: Int) in Swift.max(1, Int(Double(n) * scale)) }
 
