@@ -66,8 +66,8 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: """
             full: a submission is answered only once its commit is on disk. normal: commits are synced only at \
-            checkpoints, so a power cut or kernel crash loses the last few tens of milliseconds of acknowledged \
-            submissions (a crashed server loses none). Env: INGEST_SYNCHRONOUS. Default: full.
+            checkpoints (every 20 to 250 ms), so a power cut or kernel crash loses the submissions acknowledged \
+            since the last one (a crashed server loses none). Env: INGEST_SYNCHRONOUS. Default: full.
             """)
     var synchronous: String?
 

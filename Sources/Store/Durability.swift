@@ -2,11 +2,12 @@ import GRDB
 
 /// How far a commit must have reached the disk before its callers are answered: SQLite's
 /// `PRAGMA synchronous` on every connection that writes (the writer and the checkpointer).
-public enum Durability: String, Sendable, CaseIterable {
+public enum Durability: String, Sendable {
     /// Each commit's write-ahead log frames are synced before the commit returns: an acknowledged
     /// submission survives a power cut. The default.
     case full
-    /// Commits are not synced; the log is synced only when it is checkpointed (every 20 ms under load).
+    /// Commits are not synced; the log is synced only when it is checkpointed (every 20 ms under load, at
+    /// most 250 ms apart when idle).
     /// A power cut or kernel crash loses what was acknowledged since; a killed process loses nothing.
     /// The database file is never corrupted.
     case normal

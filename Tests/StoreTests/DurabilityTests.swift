@@ -32,10 +32,4 @@ import Testing
         #expect(writer == 1)
         #expect(checkpointer == 1)
     }
-
-    @Test func theWriterStaysInWALMode() async throws {
-        let temporary = try TemporaryStore()
-        let mode = try await temporary.store.write { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
-        #expect(mode == "wal")
-    }
 }
