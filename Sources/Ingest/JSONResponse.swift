@@ -16,7 +16,7 @@ enum JSONResponse {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         if let filename {
-            headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
+            headers[.contentDisposition] = ContentDisposition.attachment(filename: filename)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -36,7 +36,18 @@ extension Request {
 
     /// A JSON object body, or Central's 400.1; with `allowEmpty`, no body at all reads as `{}`.
     func jsonObjectBody(limit: Int = 250 * 1024, allowEmpty: Bool = false) async throws -> JSONObject {
-        try Self.jsonObject(try await collectBody(limit: limit), allowEmpty: allowEmpty)
+        try requireJSONContentType()
+        return try Self.jsonObject(try await collectBody(limit: limit), allowEmpty: allowEmpty)
+    }
+
+    /// A body declared as anything but JSON is refused: an HTML form on another site can post `text/plain`
+    /// or form data without a CORS preflight, but not `application/json`. A body with no type is read as JSON.
+    func requireJSONContentType() throws {
+        guard let declared = headers[.contentType] else { return }
+        let media = declared.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard media == "application/json" || media.hasSuffix("+json") else {
+            throw Problem.unexpectedValue(field: "Content-Type", value: declared, reason: "this endpoint reads JSON (application/json).")
+        }
     }
 
     static func isBlank(_ data: Data) -> Bool {
@@ -48,6 +59,7 @@ extension Request {
         guard let object = (try? JSONValue.parse(data))?.objectValue else {
             throw Problem.unparseable(format: "json", rawLength: data.count)
         }
+        if JSONValue.object(object).containsNull { throw Problem.nullCharacter(field: "JSON body") }
         return object
     }
 
@@ -70,6 +82,18 @@ extension Request {
     }
 }
 
+extension JSONValue {
+    /// True when a string or a key anywhere inside holds U+0000.
+    var containsNull: Bool {
+        switch self {
+        case .string(let text): return text.containsNull
+        case .array(let items): return items.contains { $0.containsNull }
+        case .object(let object): return object.pairs.contains { $0.key.containsNull || $0.value.containsNull }
+        case .null, .bool, .int, .double: return false
+        }
+    }
+}
+
 extension Parameters {
     /// A path parameter with its percent-escapes decoded (pyodk escapes `:` in `uuid:` instance ids).
     func decoded(_ name: String) throws -> String {
@@ -84,4 +108,5 @@ enum HeaderNames {
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let odkClient = HTTPField.Name("X-ODK-Client")!
     static let odataVersion = HTTPField.Name("OData-Version")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }
