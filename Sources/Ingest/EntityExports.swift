@@ -19,16 +19,6 @@ enum EntityExports {
             rows: rows)
     }
 
-    /// What a form that reads `NAME.csv` downloads: `name,label,__version,<properties>`.
-    static func entityList(store: GatewayStore, datasetId: Int64) async throws -> Data {
-        let names = try await store.datasetPropertyNames(datasetId: datasetId)
-        let rows = try await store.entities(datasetId: datasetId).reversed().map { entity in
-            let stored = entity.current.stored
-            return [entity.uuid, stored.label, String(stored.version)] + names.map { stored.data[$0] ?? "" }
-        }
-        return CSV.document(header: ["name", "label", "__version"] + names, rows: rows)
-    }
-
     static func odata(store: GatewayStore, detail: DatasetDetail, request: Request, base: String) async throws -> Response {
         let supported: Set<String> = ["$top", "$skip", "$count", "$filter", "$select", "$format", "$orderby"]
         for (key, _) in request.queryItems where key.hasPrefix("$") && !supported.contains(key) {

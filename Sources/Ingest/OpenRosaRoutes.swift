@@ -56,8 +56,10 @@ extension Gateway {
                     let hash: String
                     if let blob = attachment.blob {
                         hash = Hashing.md5(blob)
+                    } else if let datasetId = attachment.datasetId, let state = try await store.entityListState(datasetId: datasetId) {
+                        hash = state.hash
                     } else {
-                        hash = Hashing.md5(try await entityListCSV(datasetId: attachment.datasetId!))
+                        continue
                     }
                     let type = attachment.datasetId != nil ? " type=\"entityList\"" : ""
                     files += """
@@ -88,8 +90,14 @@ extension Gateway {
             if let blob = attachment.blob {
                 return JSONResponse.bytes(blob, contentType: attachment.contentType ?? "application/octet-stream", filename: name)
             }
-            guard let datasetId = attachment.datasetId else { throw Problem.notFound }
-            return JSONResponse.bytes(try await entityListCSV(datasetId: datasetId), contentType: "text/csv; charset=utf-8", filename: name)
+            guard let datasetId = attachment.datasetId, let list = try await entityLists.list(datasetId: datasetId, store: store) else {
+                throw Problem.notFound
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = ContentDisposition.attachment(filename: name)
+            headers[.eTag] = "\"\(list.state.hash)\""
+            return Response(status: .ok, headers: headers, body: .streaming(list.file, size: list.size))
         }
 
         let submissionPath = RouterPath("\(project)/submission")
@@ -115,19 +123,25 @@ extension Gateway {
                 }
                 // An unknown project has no forms: the intake answers 404 when it looks the form up.
                 guard let projectId = context.parameters.get("projectId", as: Int64.self) else { throw Problem.notFound }
-                let body = try await request.collectBody(limit: configuration.bodyLimit)
-                let parts = try Multipart.parts(contentType: request.headers[.contentType], body: body)
-                guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
-                    throw Problem.missingMultipartField("xml_submission_file")
+                return try await uploads.admitting(request) {
+                    let parts = try await uploads.multipart.read(request)
+                    guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
+                        throw Problem.missingMultipartField("xml_submission_file")
+                    }
+                    var attachments: [IncomingAttachment] = []
+                    for part in parts where part.name != "xml_submission_file" {
+                        guard let name = part.name else { continue }
+                        guard AttachmentRule.isAcceptableName(name) else { throw Problem.unacceptableFileName(name) }
+                        attachments.append(
+                            IncomingAttachment(
+                                name: name, contentType: part.contentType, bytes: part.bytes, size: part.size, sha256: part.sha256))
+                    }
+                    _ = try await intake.accept(
+                        projectId: projectId, urlFormId: nil, xml: try xmlPart.data, attachments: attachments, actor: actor,
+                        deviceId: request.query("deviceID"), userAgent: SubmissionIntake.userAgent(request),
+                        channel: .openRosa)
+                    return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
                 }
-                let attachments = parts.filter { $0.name != "xml_submission_file" && $0.name != nil }.map {
-                    IncomingAttachment(name: $0.name!, contentType: $0.contentType, data: $0.body)
-                }
-                _ = try await intake.accept(
-                    projectId: projectId, urlFormId: nil, xml: xmlPart.body, attachments: attachments, actor: actor,
-                    deviceId: request.query("deviceID"), userAgent: SubmissionIntake.userAgent(request),
-                    channel: .openRosa)
-                return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
             }
         }
     }
@@ -143,11 +157,22 @@ extension Gateway {
         }
     }
 
-    /// `http://host` as the client addressed us.
+    /// Where clients reach us: `--public-url` when given; else the `Host` the client addressed, when it is a
+    /// plain host and port (anything else could write a stranger's address into the URLs we hand out), with
+    /// `X-Forwarded-Proto` taken only as `http` or `https`.
     func baseURL(_ request: Request) -> String {
-        let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-        let scheme = request.headers[HeaderNames.forwardedProto] ?? "http"
+        if let publicURL = configuration.publicURL { return publicURL }
+        let fallback = "\(configuration.host):\(configuration.port)"
+        let host = request.head.authority.flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? fallback
+        let scheme = request.headers[HeaderNames.forwardedProto].flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
         return "\(scheme)://\(host)"
+    }
+
+    static func isPlainAuthority(_ authority: String) -> Bool {
+        !authority.isEmpty && authority.utf8.count <= 255
+            && authority.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.:[]".unicodeScalars.contains($0))
+            }
     }
 
     /// The request path up to and including `/projects/{id}`, keeping a `/v1/key/{token}` prefix.
@@ -159,9 +184,5 @@ extension Gateway {
 
     func percentEncode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
-    }
-
-    func entityListCSV(datasetId: Int64) async throws -> Data {
-        try await EntityExports.entityList(store: store, datasetId: datasetId)
     }
 }

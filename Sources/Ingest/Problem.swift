@@ -10,6 +10,8 @@ struct Problem: Error, HTTPResponseError {
     var details: JSONValue?
     /// OpenRosa routes answer with an `<OpenRosaResponse>` instead of JSON.
     var openRosa = false
+    /// Seconds for a `Retry-After` header (a busy server's 503).
+    var retryAfter: Int?
 
     var status: HTTPResponse.Status { .init(code: Int(code)) }
 
@@ -20,12 +22,16 @@ struct Problem: Error, HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response: Response
         if openRosa {
-            return OpenRosa.response(status: status, message: message, nature: "error")
+            response = OpenRosa.response(status: status, message: message, nature: "error")
+        } else {
+            var body: JSONObject = ["message": .string(message), "code": .double(code)]
+            if let details { body["details"] = details }
+            response = JSONResponse.make(.object(body), status: status)
         }
-        var body: JSONObject = ["message": .string(message), "code": .double(code)]
-        if let details { body["details"] = details }
-        return JSONResponse.make(.object(body), status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 }
 
@@ -137,5 +143,32 @@ extension Problem {
 
     static func multipartParsingFailed(_ detail: String) -> Problem {
         Problem(code: 400.39, message: "Multipart form content failed to parse.", details: .string(detail))
+    }
+}
+
+extension Problem {
+    /// A U+0000 in text a client sent: refused rather than cut short by the database or the password hash.
+    static func nullCharacter(field: String) -> Problem {
+        Problem.unexpectedValue(field: field, value: "(text containing U+0000)", reason: "a null character is not accepted.")
+    }
+}
+
+extension Problem {
+    /// A file name that could not be saved as it is on every system: a path, control characters, too long.
+    static func unacceptableFileName(_ name: String) -> Problem {
+        let shown = String(name.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        return Problem.unexpectedValue(
+            field: "file name", value: shown,
+            reason: "a file name may not contain / or \\ or control characters, and may be at most 255 bytes.")
+    }
+}
+
+extension Problem {
+    /// Every large-upload slot is taken: the client should send again a little later.
+    static func busyWithUploads(retryAfter seconds: Int) -> Problem {
+        var problem = Problem(
+            code: 503.1, message: "The server is receiving as many large uploads as it takes at once. Please try again shortly.")
+        problem.retryAfter = seconds
+        return problem
     }
 }

@@ -75,7 +75,7 @@ struct SubmissionIntake {
         }
         let parsed: ParsedSubmission
         do {
-            parsed = try SubmissionParser.parse(xml, declarations: def.entityDeclarations)
+            parsed = try SubmissionParser.parse(xml, declarations: def.entityDeclarations, binaryFields: def.binaryFields)
         } catch let error as XMLParseError {
             throw Self.problem(error, xml: xml)
         }
@@ -83,8 +83,9 @@ struct SubmissionIntake {
         do {
             let outcome = try await store.storeSubmission(
                 projectId: projectId, formId: target.formId, formDefId: def.id, xml: xml, parsed: parsed, attachments: attachments,
-                origin: origin,
-                acceptEdits: channel == .openRosa, declarations: def.entityDeclarations)
+                origin: origin, acceptEdits: channel == .openRosa, declarations: def.entityDeclarations,
+                mayReplaceAttachments: attachments.isEmpty
+                    ? false : try await access.may(.reviewSubmissions, projectId: projectId, actor: actor))
             return Accepted(outcome: outcome)
         } catch let error as SubmissionWriteError {
             switch error {
@@ -94,7 +95,8 @@ struct SubmissionIntake {
             case .deprecatedIdNotCurrent(let id): throw Problem.deprecatingOldSubmission(id)
             case .deprecatedIdNotFound(let id): throw Problem.deprecatedIdNotFound(id)
             case .deleted: throw Problem(code: 409.18, message: "This submission has been deleted. You may not resubmit it.")
-            case .notFound: throw Problem.notFound
+            case .notFound, .attachmentNotReferenced: throw Problem.notFound
+            case .attachmentForbidden: throw Problem.insufficientRights
             }
         }
     }

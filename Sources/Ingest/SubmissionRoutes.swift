@@ -38,7 +38,7 @@ extension Gateway {
 
         router.get(RouterPath("\(submissions)/{instanceId}.xml")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions, withXML: true)
-            return JSONResponse.bytes(submission.current.xml, contentType: "application/xml")
+            return JSONResponse.bytes(submission.current.xml, contentType: "application/xml", filename: "\(submission.instanceId).xml")
         }
 
         router.get(RouterPath("\(submissions)/:instanceId")) { request, context in
@@ -75,7 +75,9 @@ extension Gateway {
                 let def = try await store.publishedDef(formId: form.id, version: header.version)
             else { throw Problem.formVersionNotFound(header.version) }
             let parsed: ParsedSubmission
-            do { parsed = try SubmissionParser.parse(xml, declarations: def.entityDeclarations) } catch let error as XMLParseError {
+            do {
+                parsed = try SubmissionParser.parse(xml, declarations: def.entityDeclarations, binaryFields: def.binaryFields)
+            } catch let error as XMLParseError {
                 throw SubmissionIntake.problem(error, xml: xml)
             }
             guard let deprecatedId = parsed.deprecatedId else { throw Problem.expectedDeprecation }
@@ -122,11 +124,21 @@ extension Gateway {
         router.post(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in
             let (actor, submission) = try await self.submission(request, context, .submit)
             let name = try context.parameters.decoded("name")
-            let bytes = try await request.collectBody(limit: configuration.bodyLimit)
-            try await store.addSubmissionAttachment(
-                submission: submission, attachment: IncomingAttachment(name: name, contentType: request.headers[.contentType], data: bytes),
-                actorId: actor.id)
-            return JSONResponse.success
+            guard AttachmentRule.isAcceptableName(name) else { throw Problem.unacceptableFileName(name) }
+            let projectId = try context.parameters.require("projectId", as: Int64.self)
+            return try await uploads.admitting(request) {
+                let attachment = try await uploads.receiveFile(request, name: name)
+                do {
+                    try await store.attachSubmissionFile(
+                        submission: submission, attachment: attachment, actorId: actor.id,
+                        mayReplace: try await access.may(.reviewSubmissions, projectId: projectId, actor: actor))
+                } catch SubmissionWriteError.attachmentNotReferenced {
+                    throw Problem.notFound
+                } catch SubmissionWriteError.attachmentForbidden {
+                    throw Problem.insufficientRights
+                }
+                return JSONResponse.success
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public struct FormDefRecord: Sendable, Equatable {
     public var sha: String
     public var sha256: String
     public var entityDeclarations: [EntityDeclaration]
+    /// The form's binary fields (`XFormDefinition.binaryFields`): where a submission names its files.
+    public var binaryFields: [[String]]
     public var draftToken: String?
     public var createdAt: String
     public var publishedAt: String?
@@ -30,6 +32,8 @@ public struct FormDefRecord: Sendable, Equatable {
         sha256 = row["sha256"]
         let spec: String? = row["entity_spec"]
         entityDeclarations = spec.flatMap { try? JSONDecoder().decode([EntityDeclaration].self, from: Data($0.utf8)) } ?? []
+        let binary: String? = row["binary_fields"]
+        binaryFields = binary.flatMap { try? JSONDecoder().decode([[String]].self, from: Data($0.utf8)) } ?? []
         draftToken = row["draft_token"]
         createdAt = row["created_at"]
         publishedAt = row["published_at"]
@@ -175,15 +179,20 @@ enum FormDefs {
         ).map(FormDefRecord.init(row:))
     }
 
+    static func encodeBinaryFields(_ fields: [[String]]) -> String {
+        JSONValue.array(fields.map { .array($0.map(JSONValue.string)) }).serialized()
+    }
+
     static func insert(_ db: Database, formId: Int64, projectId: Int64, xml: Data, definition: XFormDefinition) throws -> Int64 {
         let spec = try JSONEncoder().encode(definition.entityDeclarations)
         try db.run(
             """
-            INSERT INTO form_defs (form_id, version, name, xml, hash, sha, sha256, entity_spec, draft_token, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO form_defs (form_id, version, name, xml, hash, sha, sha256, entity_spec, binary_fields, draft_token, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, formId, definition.version, definition.title, xml,
             Insecure.MD5.hash(data: xml).hex, Insecure.SHA1.hash(data: xml).hex, SHA256.hash(data: xml).hex,
             definition.entityDeclarations.isEmpty ? nil : String(decoding: spec, as: UTF8.self),
+            definition.binaryFields.isEmpty ? nil : encodeBinaryFields(definition.binaryFields),
             Tokens.random(), Timestamp.now())
         let defId = db.lastInsertedRowID
         for reference in definition.attachments {

@@ -1,3 +1,5 @@
+import Foundation
+import XMLParse
 import GRDB
 
 /// The schema, as an ordered list of migrations: a database from any earlier release is moved forward.
@@ -12,6 +14,7 @@ enum Migrations {
         migrator.registerMigration("v6-leaner-writes", migrate: leanerWrites)
         migrator.registerMigration("v7-current-version-from-entity", migrate: currentVersionFromEntity)
         migrator.registerMigration("v8-fewer-random-index-pages", migrate: fewerRandomIndexPages)
+        migrator.registerMigration("v9-attachment-slots-and-entity-list-revisions", migrate: attachmentSlotsAndEntityListRevisions)
         return migrator
     }
 
@@ -375,5 +378,42 @@ enum Migrations {
                 DROP TABLE entity_block_claims;
                 ALTER TABLE entity_block_claims_rebuilt RENAME TO entity_block_claims;
                 """)
+    }
+
+    /// Which files a submission may carry (the form's binary fields), each file's hash for the audit, and
+    /// a counter per dataset that every change to its entity list moves, so that a manifest can name the
+    /// list's state without rendering it. Triggers keep the counter in every write transaction, whichever
+    /// path writes: a version added or removed, an entity deleted or restored, a property added or published.
+    private static func attachmentSlotsAndEntityListRevisions(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE form_defs ADD COLUMN binary_fields TEXT;
+                ALTER TABLE submission_attachments ADD COLUMN blob_sha256 TEXT;
+                ALTER TABLE datasets ADD COLUMN entity_list_revision INTEGER NOT NULL DEFAULT 0;
+                CREATE TRIGGER entity_list_version_added AFTER INSERT ON entity_versions BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1
+                    WHERE id = (SELECT dataset_id FROM entities WHERE id = NEW.entity_id);
+                END;
+                CREATE TRIGGER entity_list_version_removed AFTER DELETE ON entity_versions BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1
+                    WHERE id = (SELECT dataset_id FROM entities WHERE id = OLD.entity_id);
+                END;
+                CREATE TRIGGER entity_list_entity_deleted AFTER UPDATE OF deleted_at ON entities BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1 WHERE id = NEW.dataset_id;
+                END;
+                CREATE TRIGGER entity_list_property_added AFTER INSERT ON dataset_properties BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1 WHERE id = NEW.dataset_id;
+                END;
+                CREATE TRIGGER entity_list_property_published AFTER UPDATE OF published_at ON dataset_properties BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1 WHERE id = NEW.dataset_id;
+                END;
+                """)
+        let defs = try Row.fetchAll(db, sql: "SELECT id, xml FROM form_defs")
+        for def in defs {
+            guard let definition = try? XFormParser.parse(def["xml"] as Data), !definition.binaryFields.isEmpty else { continue }
+            try db.execute(
+                sql: "UPDATE form_defs SET binary_fields = ? WHERE id = ?",
+                arguments: [FormDefs.encodeBinaryFields(definition.binaryFields), def["id"] as Int64])
+        }
     }
 }

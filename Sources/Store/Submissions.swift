@@ -29,18 +29,6 @@ public struct SubmissionDefRecord: Sendable, Equatable {
     public var createdAt: String
 }
 
-public struct IncomingAttachment: Sendable, Equatable {
-    public var name: String
-    public var contentType: String?
-    public var data: Data
-
-    public init(name: String, contentType: String?, data: Data) {
-        self.name = name
-        self.contentType = contentType
-        self.data = data
-    }
-}
-
 public struct SubmissionAttachmentRecord: Sendable, Equatable {
     public var name: String
     public var contentType: String?
@@ -80,14 +68,20 @@ public enum SubmissionWriteError: Error, Equatable, Sendable {
     /// The instanceID belongs to a submission that was deleted: it may not be sent again.
     case deleted
     case notFound
+    /// A file sent again under a submission the sender may not change (`AttachmentRule`).
+    case attachmentForbidden(name: String)
+    /// A file sent for a name the submission's XML does not reference.
+    case attachmentNotReferenced(name: String)
 }
 
 extension GatewayStore {
     /// Stores a new submission (`projectId` is the form's project), or recognises a repeat of one; with `acceptEdits`, a submission
     /// carrying `deprecatedID` becomes a new version of the one it replaces (OpenRosa's way of editing).
+    /// Only files the XML references are kept; a repeat's files follow `AttachmentRule` (`mayReplaceAttachments`:
+    /// the sender may update submissions).
     public func storeSubmission(
         projectId: Int64, formId: Int64, formDefId: Int64, xml: Data, parsed: ParsedSubmission, attachments: [IncomingAttachment],
-        origin: SubmissionOrigin, acceptEdits: Bool, declarations: [EntityDeclaration] = []
+        origin: SubmissionOrigin, acceptEdits: Bool, declarations: [EntityDeclaration] = [], mayReplaceAttachments: Bool = false
     ) async throws -> SubmissionWriteOutcome {
         let blocks = SubmissionEntityWork.prepare(parsed, declarations: declarations)
         return try await write { db in
@@ -98,8 +92,12 @@ extension GatewayStore {
                 guard try Submissions.xml(db, defId: existing.id) == xml else {
                     throw SubmissionWriteError.conflictingDuplicate(instanceId: parsed.instanceId)
                 }
-                try Submissions.addAttachments(
-                    db, defId: existing.id, attachments: attachments, actorId: origin.actorId, submissionId: existing.submissionId)
+                for attachment in attachments {
+                    let decision = try SubmissionAttachments.attach(
+                        db, submissionId: existing.submissionId, instanceId: parsed.instanceId, defId: existing.id,
+                        attachment: attachment, actorId: origin.actorId, mayReplace: mayReplaceAttachments, isResend: true)
+                    if decision == .forbidden { throw SubmissionWriteError.attachmentForbidden(name: attachment.name) }
+                }
                 return .duplicate(try Submissions.submission(db, id: existing.submissionId)!)
             }
             if acceptEdits, let deprecatedId = parsed.deprecatedId {
@@ -277,14 +275,18 @@ enum Submissions {
         observer: StoreObserver?
     ) throws {
         let now = Timestamp.now()
+        let previousDefId = try db.firstRow(
+            "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1", submissionId
+        ) { $0[0] as Int64 }
         try db.run("UPDATE submission_defs SET current = 0 WHERE submission_id = ?", submissionId)
         // What the replaced version was waiting to do is no longer wanted: the new version speaks for the submission.
         try db.run("DELETE FROM entity_pending WHERE submission_id = ?", submissionId)
         try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", now, submissionId)
-        try recordVersion(
+        let defId = try recordVersion(
             db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
             origin: origin, projectId: projectId, blocks: blocks, event: EditRule.event, at: now,
             observer: observer)
+        if let previousDefId { try SubmissionAttachments.carryForward(db, from: previousDefId, to: defId) }
     }
 
     /// A submission version's row, its media and its audit (`event` names it), then its entity work;
@@ -296,7 +298,8 @@ enum Submissions {
         event: String, at now: String, observer: StoreObserver?
     ) throws -> Int64 {
         let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
-        try addAttachments(db, defId: defId, attachments: attachments, actorId: nil, submissionId: submissionId)
+        try SubmissionAttachments.createSlots(db, defId: defId, names: parsed.attachmentNames)
+        try SubmissionAttachments.fillNew(db, defId: defId, attachments: attachments)
         try Audit.log(
             db, actorId: origin.actorId, action: event, acteeType: "submission", acteeId: submissionId,
             details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
@@ -305,25 +308,6 @@ enum Submissions {
             blocks: blocks, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
             event: event, approved: false, observer: observer)
         return defId
-    }
-
-    /// Stores attachments not stored before; a file already present is left as it was.
-    static func addAttachments(
-        _ db: Database, defId: Int64, attachments: [IncomingAttachment], actorId: Int64?, submissionId: Int64
-    ) throws {
-        for attachment in attachments {
-            try db.run(
-                """
-                INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
-                ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
-                WHERE blob IS NULL
-                """, defId, attachment.name, attachment.contentType, attachment.data)
-            if db.changesCount > 0, let actorId {
-                try Audit.log(
-                    db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
-                    acteeId: submissionId, details: ["name": .string(attachment.name)])
-            }
-        }
     }
 
     /// A submission with its current version; the XML is read only when asked for (lists and writes never need it).
@@ -352,17 +336,19 @@ enum Submissions {
 }
 
 extension GatewayStore {
-    /// Adds or replaces one attachment of the submission's current version over REST.
-    public func addSubmissionAttachment(submission: SubmissionRecord, attachment: IncomingAttachment, actorId: Int64) async throws {
+    /// One file for the submission's current version over REST, under `AttachmentRule`.
+    public func attachSubmissionFile(
+        submission: SubmissionRecord, attachment: IncomingAttachment, actorId: Int64, mayReplace: Bool
+    ) async throws {
         try await write { db in
-            try db.run(
-                """
-                INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (?, ?, ?, ?)
-                ON CONFLICT (submission_def_id, name) DO UPDATE SET blob = excluded.blob, content_type = excluded.content_type
-                """, submission.current.id, attachment.name, attachment.contentType, attachment.data)
-            try Audit.log(
-                db, actorId: actorId, action: "submission.attachment.update", acteeType: "submission",
-                acteeId: submission.id, details: ["instanceId": .string(submission.instanceId), "name": .string(attachment.name)])
+            let decision = try SubmissionAttachments.attach(
+                db, submissionId: submission.id, instanceId: submission.instanceId, defId: submission.current.id,
+                attachment: attachment, actorId: actorId, mayReplace: mayReplace, isResend: false)
+            switch decision {
+            case .store, .unchanged: return
+            case .notReferenced: throw SubmissionWriteError.attachmentNotReferenced(name: attachment.name)
+            case .forbidden: throw SubmissionWriteError.attachmentForbidden(name: attachment.name)
+            }
         }
     }
 }

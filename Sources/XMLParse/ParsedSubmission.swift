@@ -11,6 +11,8 @@ public struct ParsedSubmission: Sendable, Equatable {
     public var deprecatedId: String?
     public var instanceName: String?
     public var entityBlocks: [EntityBlock]
+    /// File names held by the form's binary fields, once each, in document order.
+    public var attachmentNames: [String] = []
 }
 
 /// One `meta/entity` element of a submission with the saveto values of its scope.

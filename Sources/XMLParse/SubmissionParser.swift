@@ -18,14 +18,16 @@ public enum SubmissionParser {
         return found
     }
 
-    public static func parse(_ data: Data, declarations: [EntityDeclaration]) throws -> ParsedSubmission {
-        try parse(data) { _ in declarations }
+    /// `binaryFields` are the form's binary field paths (`XFormDefinition.binaryFields`): their values are
+    /// the attachment names the submission references.
+    public static func parse(_ data: Data, declarations: [EntityDeclaration], binaryFields: [[String]] = []) throws -> ParsedSubmission {
+        try parse(data, binaryFields: Set(binaryFields)) { _ in declarations }
     }
 
     private struct StopAfterRoot: Error {}
 
     private static func parse(
-        _ data: Data, schema: (SubmissionHeader) throws -> [EntityDeclaration]
+        _ data: Data, binaryFields: Set<[String]> = [], schema: (SubmissionHeader) throws -> [EntityDeclaration]
     ) throws -> ParsedSubmission {
         LibXML.ensureReady()
         return try data.withUnsafeBytes { raw in
@@ -37,7 +39,7 @@ public enum SubmissionParser {
             }
             defer { xmlFreeTextReader(reader) }
             return try withoutActuallyEscaping(schema) { schema in
-                var walk = SubmissionWalk(reader: reader, schema: schema)
+                var walk = SubmissionWalk(reader: reader, schema: schema, binaryFields: binaryFields)
                 return try walk.run()
             }
         }
@@ -47,7 +49,9 @@ public enum SubmissionParser {
 private struct SubmissionWalk {
     let reader: xmlTextReaderPtr
     let schema: (SubmissionHeader) throws -> [EntityDeclaration]
+    let binaryFields: Set<[String]>
 
+    var attachmentNames: [String] = []
     var path: [String] = []
     var text = ""
     var header: SubmissionHeader?
@@ -67,9 +71,12 @@ private struct SubmissionWalk {
         var hasEntityElement = false
     }
 
-    init(reader: xmlTextReaderPtr, schema: @escaping (SubmissionHeader) throws -> [EntityDeclaration]) {
+    init(
+        reader: xmlTextReaderPtr, schema: @escaping (SubmissionHeader) throws -> [EntityDeclaration], binaryFields: Set<[String]>
+    ) {
         self.reader = reader
         self.schema = schema
+        self.binaryFields = binaryFields
     }
 
     mutating func run() throws -> ParsedSubmission {
@@ -98,7 +105,7 @@ private struct SubmissionWalk {
         }
         return ParsedSubmission(
             header: header, instanceId: id, deprecatedId: deprecatedId.flatMap(nonEmpty),
-            instanceName: instanceName.flatMap(nonEmpty), entityBlocks: blocks)
+            instanceName: instanceName.flatMap(nonEmpty), entityBlocks: blocks, attachmentNames: attachmentNames)
     }
 
     /// Without XML white space around it (space, tab, CR, LF), or nil when nothing is left.
@@ -161,6 +168,9 @@ private struct SubmissionWalk {
             case "instanceName": instanceName = text
             default: break
             }
+        }
+        if !binaryFields.isEmpty, binaryFields.contains(path), let name = nonEmpty(text), !attachmentNames.contains(name) {
+            attachmentNames.append(name)
         }
         guard let top = open.last else { return }
         let index = top.block.declarationIndex

@@ -12,11 +12,16 @@ public struct XFormDefinition: Sendable, Equatable {
     public var attachments: [FormAttachmentReference]
     /// The primary instance has `meta/instanceID` (Central accepts forms without it).
     public var hasInstanceID: Bool
+    /// Element paths (root first) of the fields bound as `binary`: photos, audio, files. A submission's
+    /// attachments are the file names these fields hold, and nothing else.
+    public var binaryFields: [[String]]
 
     public init(
         xmlFormId: String, version: String, title: String?, entitiesVersion: String?,
-        entityDeclarations: [EntityDeclaration], attachments: [FormAttachmentReference], hasInstanceID: Bool
+        entityDeclarations: [EntityDeclaration], attachments: [FormAttachmentReference], hasInstanceID: Bool,
+        binaryFields: [[String]] = []
     ) {
+        self.binaryFields = binaryFields
         self.xmlFormId = xmlFormId
         self.version = version
         self.title = title

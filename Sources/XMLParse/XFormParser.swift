@@ -36,7 +36,18 @@ public enum XFormParser {
             entitiesVersion: model.attribute("entities-version"),
             entityDeclarations: declarations,
             attachments: attachments(model: model),
-            hasInstanceID: primary.child("meta")?.child("instanceID") != nil)
+            hasInstanceID: primary.child("meta")?.child("instanceID") != nil,
+            binaryFields: binaryFields(binds))
+    }
+
+    private static func binaryFields(_ binds: [XMLNode]) -> [[String]] {
+        var paths: [[String]] = []
+        for bind in binds where bind.attribute("type").map({ LibXML.localName($0) }) == "binary" {
+            guard let nodeset = bind.attribute("nodeset") ?? bind.attribute("ref") else { continue }
+            let path = nodeset.split(separator: "/").map { LibXML.localName(String($0)) }
+            if !path.isEmpty, !paths.contains(path) { paths.append(path) }
+        }
+        return paths
     }
 
     private static func entityDeclarations(in primary: XMLNode, binds: [XMLNode]) -> [EntityDeclaration] {

@@ -7,7 +7,7 @@ import Testing
 @Suite struct MigrationTests {
     static let all = [
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
-        "v7-current-version-from-entity", "v8-fewer-random-index-pages",
+        "v7-current-version-from-entity", "v8-fewer-random-index-pages", "v9-attachment-slots-and-entity-list-revisions",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {

@@ -21,13 +21,14 @@ struct TemporaryStore {
     static let formXML = Data(
         """
         <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">
-        <h:head><h:title>Simple</h:title><model><instance><data id="simple" version="1"><q/><meta><instanceID/></meta></data></instance></model></h:head></h:html>
+        <h:head><h:title>Simple</h:title><model><instance><data id="simple" version="1"><q/><photo/><meta><instanceID/></meta></data></instance>
+        <bind nodeset="/data/photo" type="binary"/></model></h:head></h:html>
         """.utf8)
 
     static func submission(_ instanceId: String, answer: String = "a", deprecatedId: String? = nil) -> Data {
         let deprecated = deprecatedId.map { "<deprecatedID>\($0)</deprecatedID>" } ?? ""
         return Data(
-            #"<data id="simple" version="1"><q>\#(answer)</q><meta><instanceID>\#(instanceId)</instanceID>\#(deprecated)</meta></data>"#
+            #"<data id="simple" version="1"><q>\#(answer)</q><photo>p.jpg</photo><meta><instanceID>\#(instanceId)</instanceID>\#(deprecated)</meta></data>"#
                 .utf8)
     }
 
@@ -45,7 +46,7 @@ struct TemporaryStore {
     {
         try await store.storeSubmission(
             projectId: form.projectId, formId: form.id, formDefId: form.current!.id, xml: xml,
-            parsed: try SubmissionParser.parse(xml, declarations: []),
+            parsed: try SubmissionParser.parse(xml, declarations: [], binaryFields: form.current!.binaryFields),
             attachments: attachments, origin: SubmissionOrigin(actorId: actor.id, deviceId: nil, userAgent: "tests"),
             acceptEdits: acceptEdits)
     }
