@@ -8,7 +8,7 @@ bash scripts/system-packages.sh
 swift build -c release --product ingest
 export INGEST_DB="${INGEST_DB:-$PWD/gateway.sqlite}"
 if [ -n "${INGEST_ADMIN_EMAIL:-}" ] && [ -n "${INGEST_ADMIN_PASSWORD:-}" ]; then
-  .build/release/ingest user-create --email "$INGEST_ADMIN_EMAIL" --password "$INGEST_ADMIN_PASSWORD" --admin \
+  INGEST_PASSWORD="$INGEST_ADMIN_PASSWORD" .build/release/ingest user-create --email "$INGEST_ADMIN_EMAIL" --admin \
     || echo "(administrator $INGEST_ADMIN_EMAIL already exists)"
 fi
 exec .build/release/ingest serve "$@"

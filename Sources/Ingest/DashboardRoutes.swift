@@ -8,23 +8,56 @@ import Store
 extension Gateway {
     func addDashboardRoutes(to router: GatewayRouter) {
         let template = try! MustacheTemplate(string: DashboardTemplate.page)
-        router.get("/dashboard") { request, context in
+        let login = try! MustacheTemplate(string: DashboardTemplate.login)
+
+        router.get("/dashboard") { request, _ in
+            guard try await dashboardAdministrator(request) != nil else { return DashboardPage.redirect(to: "/dashboard/login") }
+            return DashboardPage.html(template.render(try await dashboardModel()))
+        }
+
+        router.get("/dashboard/login") { _, _ in
+            DashboardPage.html(login.render([String: Any]()))
+        }
+
+        router.post("/dashboard/login") { request, _ in
+            guard DashboardPage.isSameOrigin(request, publicURL: configuration.publicURL) else { throw Problem.insufficientRights }
+            let form = DashboardPage.formFields(try await request.collectBody(limit: 16 * 1024))
+            let email = form["email"] ?? "", password = form["password"] ?? ""
+            guard !email.containsNull, !password.containsNull else { throw Problem.nullCharacter(field: "login form") }
             let actor: Actor
             do {
-                actor = try await access.actor(request, context)
+                actor = try await access.verifyPassword(email: email, password: password)
                 try access.requireAdmin(actor)
-            } catch let problem as Problem where problem.code == 401.2 {
-                // Browsers ask for a login when told which scheme to use.
-                var headers = HTTPFields()
-                headers[.wwwAuthenticate] = #"Basic realm="ingest dashboard""#
-                headers[.contentType] = "text/plain; charset=utf-8"
-                return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: problem.message)))
+            } catch let problem as Problem where problem.code == 401.2 || problem.code == 403.1 {
+                let page = login.render(["error": "That e-mail and password are not those of an administrator."])
+                return DashboardPage.html(page, status: .forbidden)
             }
-            let html = template.render(try await dashboardModel())
-            var headers = HTTPFields()
-            headers[.contentType] = "text/html; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            let session = try await store.createSession(
+                actorId: actor.id, token: Tokens.random(), lifetime: DashboardPage.sessionLifetime)
+            var response = DashboardPage.redirect(to: "/dashboard")
+            response.headers[.setCookie] = DashboardPage.cookie(session.token, secure: configuration.publicURL?.hasPrefix("https:") == true)
+            return response
         }
+
+        router.post("/dashboard/logout") { request, _ in
+            guard DashboardPage.isSameOrigin(request, publicURL: configuration.publicURL) else { throw Problem.insufficientRights }
+            if let token = DashboardPage.sessionToken(request) {
+                _ = try await store.deleteSession(token: token)
+                access.recent.forgetSession(token)
+            }
+            var response = DashboardPage.redirect(to: "/dashboard/login")
+            response.headers[.setCookie] = DashboardPage.cookie("", secure: false, maxAge: 0)
+            return response
+        }
+    }
+
+    /// The administrator whose dashboard cookie the request carries, if any.
+    func dashboardAdministrator(_ request: Request) async throws -> Actor? {
+        guard let token = DashboardPage.sessionToken(request), Access.isWellFormedToken(token),
+            let (actor, session) = try await store.actor(forSessionToken: token), actor.isAdmin,
+            let expiry = Timestamp.date(session.expiresAt), expiry > Date()
+        else { return nil }
+        return actor
     }
 
     /// What the dashboard shows, as plain dictionaries for the template.

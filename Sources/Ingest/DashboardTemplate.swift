@@ -15,6 +15,7 @@ enum DashboardTemplate {
         .card { border: 1px solid #ddd; border-radius: .4em; padding: .6em 1em; min-width: 9em; }
         .card b { display: block; font-size: 1.6em; } .muted { color: #777; }
         </style></head><body>
+        <form method="post" action="/dashboard/logout" style="float: right"><button type="submit">Log out</button></form>
         <h1>ingest <span class="status {{health.status}}">{{health.status}}</span></h1>
         {{#health.reasons}}<div class="muted">{{.}}</div>{{/health.reasons}}
         <p class="muted">Updated {{generatedAt}}. Last full consistency pass: {{#lastPass}}{{finishedAt}}, {{checked}} checked, {{invalid}} invalid{{/lastPass}}{{^lastPass}}none yet{{/lastPass}}.</p>
@@ -36,6 +37,25 @@ enum DashboardTemplate {
         {{#hasErrors}}<table><tr><th>when</th><th>submission</th><th>code</th><th>message</th></tr>
         {{#errors}}<tr><td>{{loggedAt}}</td><td>{{instanceId}}</td><td>{{code}}</td><td>{{message}}</td></tr>{{/errors}}</table>{{/hasErrors}}
         {{^hasErrors}}<p class="muted">No entity errors.</p>{{/hasErrors}}
+        </body></html>
+        """
+
+    /// The dashboard's own login: administrators only; the page sets a cookie that only `/dashboard` sees.
+    static let login = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>ingest dashboard: log in</title>
+        <style>
+        body { font-family: "DejaVu Sans", sans-serif; margin: 3em auto; max-width: 22em; color: #222; }
+        label { display: block; margin-top: .8em; } input { width: 100%; padding: .3em; box-sizing: border-box; }
+        button { margin-top: 1.2em; padding: .4em 1.2em; } .error { color: #c62828; }
+        </style></head><body>
+        <h1>ingest dashboard</h1>
+        {{#error}}<p class="error">{{error}}</p>{{/error}}
+        <form method="post" action="/dashboard/login">
+        <label>E-mail <input type="email" name="email" autocomplete="username" required></label>
+        <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+        <button type="submit">Log in</button>
+        </form>
         </body></html>
         """
 }

@@ -9,7 +9,7 @@ extension Gateway {
 
         router.get(RouterPath(datasets)) { request, context in
             let actor = try await access.actor(request, context)
-            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readProject, for: actor)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readDatasets, for: actor)
             var list: [JSONValue] = []
             for dataset in try await store.datasets(projectId: project.id) {
                 list.append(.object(try await withEntityCounts(Representation.dataset(dataset), datasetId: dataset.id)))
@@ -37,7 +37,7 @@ extension Gateway {
         }
 
         router.get(RouterPath("\(datasets)/:name")) { request, context in
-            let (_, detail) = try await dataset(request, context, .readProject)
+            let (_, detail) = try await dataset(request, context, .readDatasets)
             return try await datasetResponse(detail)
         }
 

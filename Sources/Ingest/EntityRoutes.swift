@@ -21,6 +21,11 @@ extension Gateway {
                     throw Problem(
                         code: 400.31, message: "Expected parameters: (entities, source). Got (\(body.keys.joined(separator: ", "))).")
                 }
+                guard items.count <= configuration.bulkEntityLimit else {
+                    throw Problem.unexpectedValue(
+                        field: "entities", value: "(\(items.count) entities)",
+                        reason: "at most \(configuration.bulkEntityLimit) entities may be created in one request; send them in batches.")
+                }
                 guard body["source"]?["name"]?.stringValue != nil else { throw Problem.missingParameter("source.name") }
                 let changes = try items.map { item -> EntityChange in
                     guard let object = item.objectValue else { throw Problem.invalidDataType(field: "entities", expected: "object") }
@@ -73,6 +78,7 @@ extension Gateway {
             }
             // The version check comes before the body is read, as Central orders them. A reviewer who only
             // resolves may leave the version out; an update needs it (or force=true).
+            try request.requireJSONContentType()
             let raw = try await request.collectBody(limit: 250 * 1024)
             let versionMatches = provided == String(current)
             if !versionMatches && !request.flag("force") && !(resolving && provided == nil && Request.isBlank(raw)) {

@@ -24,7 +24,7 @@ extension Gateway {
 
         router.get(RouterPath(forms)) { request, context in
             let actor = try await access.actor(request, context)
-            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readForms, for: actor)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .listForms, for: actor)
             let list = try await store.forms(projectId: project.id, withCounts: request.wantsExtendedMetadata)
             return JSONResponse.make(.array(list.map { .object(Representation.form($0, extended: request.wantsExtendedMetadata)) }))
         }
@@ -32,7 +32,7 @@ extension Gateway {
         router.get(RouterPath("\(forms)/{xmlFormId}.xml")) { request, context in
             let (_, form) = try await self.form(request, context, .readForms)
             guard let def = form.current ?? form.draft else { throw Problem.notFound }
-            return JSONResponse.bytes(def.xml, contentType: "application/xml")
+            return JSONResponse.bytes(def.xml, contentType: "application/xml", filename: "\(form.xmlFormId).xml")
         }
 
         router.get(RouterPath("\(forms)/:xmlFormId")) { request, context in

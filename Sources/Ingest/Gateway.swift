@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Store
 
@@ -13,6 +14,8 @@ public struct Gateway: Sendable {
     let configuration: GatewayConfiguration
     let access: Access
     let metrics: GatewayMetrics
+    let uploads: Uploads
+    let entityLists: EntityListCache
 
     /// `metrics` should be the one whose `storeObserver` the store was opened with.
     public init(store: GatewayStore, configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics()) {
@@ -20,11 +23,15 @@ public struct Gateway: Sendable {
         self.configuration = configuration
         self.access = Access(store: store)
         self.metrics = metrics
+        self.uploads = Uploads(configuration: configuration)
+        self.entityLists = EntityListCache(directory: configuration.scratchDirectory + "/entity-lists")
     }
 
     public func router() -> Router<GatewayContext> {
         let router = GatewayRouter()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: InputGuardMiddleware())
         router.add(middleware: UnknownRouteMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         addMetricsRoute(to: router)
@@ -47,12 +54,17 @@ public struct Gateway: Sendable {
 
     /// The server with its background services: the backlog sweep, and the consistency pass when asked for.
     public func application(logger: Logger = Logger(label: "ingest")) -> some ApplicationProtocol {
-        var services: [any Service] = [PeriodicService.backlogSweep(store: store, configuration: configuration, logger: logger)]
+        var services: [any Service] = [
+            PeriodicService.backlogSweep(store: store, configuration: configuration, logger: logger),
+            PeriodicService.sessionPruning(store: store, logger: logger),
+        ]
         if configuration.consistencySweepSeconds > 0 {
             services.append(PeriodicService.consistencySweep(store: store, configuration: configuration, logger: logger))
         }
+        let headTimeout = TimeAmount.seconds(Int64(configuration.requestHeadTimeoutSeconds))
         return Application(
             router: router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadTimeout(timeout: headTimeout)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ingest"),
             services: services,
             logger: logger)

@@ -45,4 +45,13 @@ extension PeriodicService {
             logger.log(level: level, "consistency pass", metadata: ["checked": "\(report.checked)", "invalid": "\(report.invalid)"])
         }
     }
+
+    /// Hourly, sessions past their expiry are deleted: they can no longer log anyone in, and a table that
+    /// only grows would keep every token ever issued.
+    static func sessionPruning(store: GatewayStore, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "session pruning", interval: .seconds(3600), logger: logger) {
+            let pruned = try await store.pruneSessions(expiredBefore: Date())
+            if pruned > 0 { logger.info("expired sessions deleted", metadata: ["count": "\(pruned)"]) }
+        }
+    }
 }

@@ -71,6 +71,34 @@ struct Serve: AsyncParsableCommand {
             """)
     var synchronous: String?
 
+    @Option(
+        help:
+            "The address phones and scripts use to reach the server (e.g. https://odk.example.org), for the URLs it hands out. Env: INGEST_PUBLIC_URL. Default: the request's Host, over http."
+    )
+    var publicURL: String?
+
+    @Option(
+        help:
+            "Require this bearer token on /metrics (prefer the environment variable: the command line is visible to other users). Env: INGEST_METRICS_TOKEN."
+    )
+    var metricsToken: String?
+
+    @Option(
+        help:
+            "Directory for temporary files (uploads on their way in, rendered entity lists). Env: INGEST_SCRATCH_DIR. Default: $TMPDIR/ingest."
+    )
+    var scratchDir: String?
+
+    @Option(
+        help: "Large uploads (over 10 MB) received at once; more are answered 503 with Retry-After. Env: INGEST_LARGE_UPLOADS. Default: 4.")
+    var largeUploads: Int?
+
+    @Option(
+        help:
+            "Seconds a connection may take to send a request's headers, counted from its opening or its previous answer. Env: INGEST_HEADER_TIMEOUT_SECONDS. Default: 60."
+    )
+    var headerTimeoutSeconds: Int?
+
     func run() async throws {
         let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
         let configuration = GatewayConfiguration(
@@ -79,7 +107,12 @@ struct Serve: AsyncParsableCommand {
             bodyLimit: try integerSetting(bodyLimit, env: "INGEST_BODY_LIMIT", default: 100_000_000),
             backlogHoldSeconds: try integerSetting(backlogHoldSeconds, env: "INGEST_BACKLOG_HOLD_SECONDS", default: 432_000),
             backlogSweepSeconds: try integerSetting(backlogSweepSeconds, env: "INGEST_BACKLOG_SWEEP_SECONDS", default: 3600),
-            consistencySweepSeconds: try integerSetting(consistencySweepSeconds, env: "INGEST_CONSISTENCY_SWEEP_SECONDS", default: 0))
+            consistencySweepSeconds: try integerSetting(consistencySweepSeconds, env: "INGEST_CONSISTENCY_SWEEP_SECONDS", default: 0),
+            scratchDirectory: setting(scratchDir, env: "INGEST_SCRATCH_DIR") ?? NSTemporaryDirectory() + "ingest",
+            largeUploadConcurrency: max(1, try integerSetting(largeUploads, env: "INGEST_LARGE_UPLOADS", default: 4)),
+            publicURL: try setting(publicURL, env: "INGEST_PUBLIC_URL").map(Self.validatedPublicURL),
+            metricsToken: setting(metricsToken, env: "INGEST_METRICS_TOKEN"),
+            requestHeadTimeoutSeconds: max(1, try integerSetting(headerTimeoutSeconds, env: "INGEST_HEADER_TIMEOUT_SECONDS", default: 60)))
         var logger = Logger(label: "ingest")
         logger.logLevel = .info
         let metrics = GatewayMetrics()
@@ -94,6 +127,17 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+extension Serve {
+    /// `http(s)://host[:port][/path]`, without a trailing slash, query or fragment.
+    static func validatedPublicURL(_ text: String) throws -> String {
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.host?.isEmpty == false, url.query == nil, url.fragment == nil, url.user == nil
+        else { throw ValidationError("--public-url must look like https://odk.example.org, not '\(text)'.") }
+        return trimmed
+    }
+}
+
 struct UserCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user-create", abstract: "Create a web user (safe while a server uses the same database).")
@@ -104,8 +148,8 @@ struct UserCreate: AsyncParsableCommand {
     @Option(help: "The user's e-mail address, used to log in.")
     var email: String
 
-    @Option(help: "The user's password.")
-    var password: String
+    @Flag(help: "Read the password from the first line of standard input (else from INGEST_PASSWORD).")
+    var passwordStdin = false
 
     @Option(help: "The name shown for the user. Default: the e-mail address.")
     var displayName: String?
@@ -116,7 +160,7 @@ struct UserCreate: AsyncParsableCommand {
     func run() async throws {
         let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
         guard !email.isEmpty, email.contains("@") else { throw ValidationError("--email must be an e-mail address.") }
-        guard !password.isEmpty else { throw ValidationError("--password must not be empty.") }
+        let password = try readPassword()
         let store = try GatewayStore(path: path)
         do {
             let actor = try await store.createUser(
@@ -125,5 +169,26 @@ struct UserCreate: AsyncParsableCommand {
         } catch StoreError.emailTaken(let taken) {
             throw ValidationError("A user with the e-mail \(taken) exists already.")
         }
+    }
+}
+
+extension UserCreate {
+    /// The password, from stdin or the environment (never the command line, which every local user can
+    /// read), under Central's rules: at least 10 characters, at most 72 bytes (bcrypt ignores the rest).
+    func readPassword() throws -> String {
+        let password: String
+        if passwordStdin {
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("No password on standard input.") }
+            password = line
+        } else {
+            guard let value = ProcessInfo.processInfo.environment["INGEST_PASSWORD"] else {
+                throw ValidationError("Give the password in INGEST_PASSWORD, or on standard input with --password-stdin.")
+            }
+            password = value
+        }
+        guard !password.utf8.contains(0) else { throw ValidationError("The password may not contain a null character.") }
+        guard password.count >= 10 else { throw ValidationError("The password must be at least 10 characters long.") }
+        guard password.utf8.count <= 72 else { throw ValidationError("The password may be at most 72 bytes long.") }
+        return password
     }
 }

@@ -112,6 +112,15 @@ extension GatewayStore {
         }
     }
 
+    /// Deletes sessions that ended before `date`; returns how many.
+    @discardableResult
+    public func pruneSessions(expiredBefore date: Date) async throws -> Int {
+        try await write { db in
+            try db.run("DELETE FROM sessions WHERE expires_at < ?", Timestamp.string(date))
+            return db.changesCount
+        }
+    }
+
     @discardableResult
     public func deleteSession(token: String) async throws -> Bool {
         try await write { db in

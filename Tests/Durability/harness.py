@@ -94,8 +94,8 @@ def prepare(binary: Path, folder: Path) -> Site:
     """A database with an administrator, a project, the tree forms and an app user (no power cuts yet)."""
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "gateway.sqlite"
-    created = subprocess.run([str(binary), "user-create", "--db", str(db), "--email", EMAIL, "--password", PASSWORD,
-                              "--admin"], capture_output=True, text=True, timeout=60)
+    created = subprocess.run([str(binary), "user-create", "--db", str(db), "--email", EMAIL, "--admin"],
+                             capture_output=True, text=True, timeout=60, env={**os.environ, "INGEST_PASSWORD": PASSWORD})
     assert created.returncode == 0, created.stdout + created.stderr
     server = Server(binary, folder, "full")
     try:

@@ -70,8 +70,8 @@ def server():
         tmp = Path(tmp)
         db = tmp / "gateway.sqlite"
         created = subprocess.run(
-            [BIN, "user-create", "--db", str(db), "--email", EMAIL, "--password", PASSWORD, "--admin"],
-            capture_output=True, text=True, timeout=30,
+            [BIN, "user-create", "--db", str(db), "--email", EMAIL, "--admin"],
+            capture_output=True, text=True, timeout=30, env={**os.environ, "INGEST_PASSWORD": PASSWORD},
         )
         assert created.returncode == 0, f"user-create failed: {created.stdout}{created.stderr}"
 

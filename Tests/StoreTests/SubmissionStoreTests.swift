@@ -78,3 +78,15 @@ import Testing
         }
     }
 }
+
+@Suite struct SessionPruningTests {
+    @Test func expiredSessionsAreDeletedAndLiveOnesKept() async throws {
+        let temporary = try TemporaryStore()
+        let actor = try await temporary.store.createUser(email: "s@example.com", passwordHash: "x", displayName: nil, isAdmin: false)
+        let ended = try await temporary.store.createSession(actorId: actor.id, token: String(repeating: "a", count: 64), lifetime: -60)
+        let live = try await temporary.store.createSession(actorId: actor.id, token: String(repeating: "b", count: 64), lifetime: 3600)
+        #expect(try await temporary.store.pruneSessions(expiredBefore: Date()) == 1)
+        #expect(try await temporary.store.actor(forSessionToken: ended.token) == nil)
+        #expect(try await temporary.store.actor(forSessionToken: live.token) != nil)
+    }
+}
