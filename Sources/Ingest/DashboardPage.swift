@@ -31,6 +31,8 @@ enum DashboardPage {
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = policy
         headers[.cacheControl] = "no-store"
+        // With no-referrer, a browser would send `Origin: null` on the login form's post.
+        headers[HeaderNames.referrerPolicy] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -39,6 +41,7 @@ enum DashboardPage {
         headers[.location] = path
         headers[.contentSecurityPolicy] = policy
         headers[.cacheControl] = "no-store"
+        headers[HeaderNames.referrerPolicy] = "same-origin"
         return Response(status: .seeOther, headers: headers)
     }
 

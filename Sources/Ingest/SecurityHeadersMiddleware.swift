@@ -20,7 +20,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response.headers[.contentSecurityPolicy] = Self.apiPolicy
         }
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HeaderNames.referrerPolicy] = "no-referrer"
+        if response.headers[HeaderNames.referrerPolicy] == nil {
+            response.headers[HeaderNames.referrerPolicy] = "no-referrer"
+        }
         return response
     }
 }

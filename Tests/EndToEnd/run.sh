@@ -34,13 +34,13 @@ fi
 if ! "$venv/bin/python" - <<'EOF' >/dev/null 2>&1
 import importlib.metadata as md, sys
 ok = md.version("pyodk") == "1.3.0"
-md.version("pytest"); md.version("requests")
+md.version("pytest"); md.version("requests"); md.version("selenium")
 sys.exit(0 if ok else 1)
 EOF
 then
-  echo "run.sh: installing pyodk==1.3.0 pytest requests" >&2
+  echo "run.sh: installing pyodk==1.3.0 pytest requests selenium" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "pyodk==1.3.0" pytest requests
+    "pyodk==1.3.0" pytest requests "selenium>=4.20,<5"
 fi
 
 export INGEST_E2E_BIN="$bin"
@@ -48,7 +48,7 @@ export PYTHONDONTWRITEBYTECODE=1
 export INGEST_E2E_REPO="$repo"
 cd "$here"
 set +e
-"$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/test_pyodk.py" "$@"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/test_pyodk.py" "$here/test_security.py" "$@"
 rc=$?
 set -e
 exit $rc
