@@ -380,7 +380,9 @@ enum Migrations {
                 """)
     }
 
-    /// Which files a submission may carry (the form's binary fields), each file's hash for the audit, and
+    /// Which files a submission may carry (the form's binary fields), each file's hash for the audit
+    /// (`submission_attachments` is rebuilt so that `blob` stays its last column: SQLite writes a `zeroblob`
+    /// for the incremental blob API without allocating it only when it ends the record), and
     /// a counter per dataset that every change to its entity list moves, so that a manifest can name the
     /// list's state without rendering it. Triggers keep the counter in every write transaction, whichever
     /// path writes: a version added or removed, an entity deleted or restored, a property added or published.
@@ -388,7 +390,18 @@ enum Migrations {
         try db.execute(
             sql: """
                 ALTER TABLE form_defs ADD COLUMN binary_fields TEXT;
-                ALTER TABLE submission_attachments ADD COLUMN blob_sha256 TEXT;
+                CREATE TABLE submission_attachments_rebuilt (
+                    submission_def_id INTEGER NOT NULL REFERENCES submission_defs(id),
+                    name TEXT NOT NULL,
+                    content_type TEXT,
+                    blob_sha256 TEXT,
+                    blob BLOB,
+                    PRIMARY KEY (submission_def_id, name)
+                );
+                INSERT INTO submission_attachments_rebuilt (submission_def_id, name, content_type, blob)
+                  SELECT submission_def_id, name, content_type, blob FROM submission_attachments;
+                DROP TABLE submission_attachments;
+                ALTER TABLE submission_attachments_rebuilt RENAME TO submission_attachments;
                 ALTER TABLE datasets ADD COLUMN entity_list_revision INTEGER NOT NULL DEFAULT 0;
                 CREATE TRIGGER entity_list_version_added AFTER INSERT ON entity_versions BEGIN
                     UPDATE datasets SET entity_list_revision = entity_list_revision + 1

@@ -24,6 +24,16 @@ import Testing
         #expect(try await reopened.userCredentials(email: "keep@example.com")?.actor.displayName == "Keep")
     }
 
+    /// SQLite writes the `zeroblob` that a streamed upload starts from without allocating it only when the
+    /// blob ends the record: anywhere else, a 95 MB photo cost ~190 MB of memory on its way in.
+    @Test func attachmentBlobIsTheLastColumnSoStreamedUploadsStayOutOfMemory() async throws {
+        let temporary = try TemporaryStore()
+        let columns = try await temporary.store.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('submission_attachments') ORDER BY cid")
+        }
+        #expect(columns.last == "blob")
+    }
+
     @Test func databaseFromTheFirstReleaseIsMigratedForwardWithItsData() async throws {
         let (path, old) = try Self.database(migratedUpTo: "v1-foundation")
         try await old.write { db in
