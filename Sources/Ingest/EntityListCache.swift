@@ -21,7 +21,7 @@ actor EntityListCache {
 
     init(directory: String) {
         self.directory = directory
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        ScratchDirectory.prepare(directory)
     }
 
     /// The list as it is now, rendered when it changed since the last render; nil for an unknown dataset.

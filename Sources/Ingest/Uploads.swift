@@ -20,7 +20,7 @@ struct Uploads: Sendable {
         bodyLimit = configuration.bodyLimit
         largeBodyBytes = configuration.largeUploadBytes
         gate = UploadGate(slots: configuration.largeUploadConcurrency)
-        try? FileManager.default.createDirectory(atPath: spillDirectory, withIntermediateDirectories: true)
+        ScratchDirectory.prepare(spillDirectory)
     }
 
     var multipart: MultipartReader {

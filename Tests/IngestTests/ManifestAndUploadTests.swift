@@ -113,3 +113,16 @@ import Testing
         #expect(gate.inUse == 2)
     }
 }
+
+@Suite struct ScratchDirectoryTests {
+    @Test func filesLeftByACrashAreRemovedAtStartAndRecentOnesKept() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scratch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        ScratchDirectory.prepare(folder)
+        FileManager.default.createFile(atPath: folder + "/old", contents: Data("x".utf8))
+        FileManager.default.createFile(atPath: folder + "/new", contents: Data("y".utf8))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: folder + "/old")
+        ScratchDirectory.prepare(folder)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["new"])
+    }
+}
