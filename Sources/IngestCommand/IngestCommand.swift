@@ -151,6 +151,12 @@ struct UserCreate: AsyncParsableCommand {
     @Flag(help: "Read the password from the first line of standard input (else from INGEST_PASSWORD).")
     var passwordStdin = false
 
+    @Option(
+        help:
+            "The password on the command line, where every local user can read it: kept for scripts written for it; prefer INGEST_PASSWORD or --password-stdin."
+    )
+    var password: String?
+
     @Option(help: "The name shown for the user. Default: the e-mail address.")
     var displayName: String?
 
@@ -173,11 +179,18 @@ struct UserCreate: AsyncParsableCommand {
 }
 
 extension UserCreate {
-    /// The password, from stdin or the environment (never the command line, which every local user can
-    /// read), under Central's rules: at least 10 characters, at most 72 bytes (bcrypt ignores the rest).
+    /// The password, from stdin or the environment (the command line, which every local user can read, only
+    /// with a warning: the API contract promises `--password`), under Central's rules: at least 10
+    /// characters, at most 72 bytes (bcrypt ignores the rest).
     func readPassword() throws -> String {
         let password: String
-        if passwordStdin {
+        if let given = self.password {
+            FileHandle.standardError.write(
+                Data(
+                    "warning: --password is visible to every local user while the command runs; prefer INGEST_PASSWORD or --password-stdin\n"
+                        .utf8))
+            password = given
+        } else if passwordStdin {
             guard let line = readLine(strippingNewline: true) else { throw ValidationError("No password on standard input.") }
             password = line
         } else {

@@ -273,7 +273,7 @@ def test_a_forged_host_is_not_written_into_the_urls_handed_out(gateway):
         assert response.status == 400  # refused outright by the HTTP layer is fine too
 
 
-def test_user_create_takes_the_password_only_from_the_environment_or_stdin_and_checks_its_length(gateway):
+def test_user_create_prefers_the_environment_or_stdin_and_checks_the_passwords_length(gateway):
     db = gateway["tmp"] / "users.sqlite"
 
     def create(email, password=None, stdin=None, extra=()):
@@ -284,7 +284,8 @@ def test_user_create_takes_the_password_only_from_the_environment_or_stdin_and_c
                               capture_output=True, text=True, timeout=30, env=env)
 
     on_command_line = create("a@example.org", extra=["--password", "a long enough password"])
-    assert on_command_line.returncode != 0
+    assert on_command_line.returncode == 0 and "visible to every local user" in on_command_line.stderr
+    assert create("f@example.org", extra=["--password", "short"]).returncode != 0
     short = create("b@example.org", password="too short")
     assert short.returncode != 0 and "at least 10" in short.stderr
     long = create("c@example.org", password="x" * 73)
