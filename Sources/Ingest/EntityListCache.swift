@@ -93,21 +93,3 @@ private final class LineWriter: @unchecked Sendable {
         fclose(handle)
     }
 }
-
-extension ResponseBody {
-    /// The file's bytes, read in chunks as the client takes them; `file` is held until the last is sent.
-    static func streaming(_ file: TemporaryFile, size: Int) -> ResponseBody {
-        ResponseBody(contentLength: size) { writer in
-            guard let input = fopen(file.path, "rb") else { throw HTTPError(.internalServerError) }
-            defer { fclose(input) }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let read = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, input) }
-                if read == 0 { break }
-                try await writer.write(ByteBuffer(bytes: chunk[0..<read]))
-            }
-            withExtendedLifetime(file) {}
-            try await writer.finish(nil)
-        }
-    }
-}

@@ -1,5 +1,6 @@
 import Entities
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Store
 import XMLParse
@@ -109,16 +110,20 @@ extension Gateway {
         router.get(RouterPath("\(submissions)/:instanceId/attachments")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions)
             let attachments = try await store.submissionAttachments(defId: submission.current.id)
-            return JSONResponse.make(.array(attachments.map { .object(["name": .string($0.name), "exists": .bool($0.blob != nil)]) }))
+            return JSONResponse.make(.array(attachments.map { .object(["name": .string($0.name), "exists": .bool($0.exists)]) }))
         }
 
         router.get(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions)
             let name = try context.parameters.decoded("name")
             guard let attachment = try await store.submissionAttachments(defId: submission.current.id).first(where: { $0.name == name }),
-                let blob = attachment.blob
+                let size = attachment.size
             else { throw Problem.notFound }
-            return JSONResponse.bytes(blob, contentType: attachment.contentType ?? "application/octet-stream", filename: name)
+            var headers = HTTPFields()
+            headers[.contentType] = attachment.contentType ?? "application/octet-stream"
+            headers[.contentDisposition] = ContentDisposition.attachment(filename: name)
+            if let sha256 = attachment.sha256 { headers[.eTag] = "\"\(sha256)\"" }
+            return Response(status: .ok, headers: headers, body: .blobChunks(attachment, size: size, store: store))
         }
 
         router.post(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Copies a file into a blob column through SQLite's incremental blob API, a chunk at a time, so that a
-/// large upload never sits in memory whole. The row must already hold a `zeroblob` of the file's size.
+/// Files into and out of blob columns through SQLite's incremental blob API, a chunk at a time, so that a
+/// large upload or download never sits in memory whole. `copy` needs a `zeroblob` of the file's size in the row.
 enum BlobStream {
     static let chunkSize = 1 << 20
 
@@ -27,6 +27,18 @@ enum BlobStream {
             guard written == SQLITE_OK else { throw failure(db, written) }
             offset += read
         }
+    }
+
+    static func read(_ db: Database, table: String, column: String, rowid: Int64, offset: Int, length: Int) throws -> Data {
+        guard length > 0 else { return Data() }
+        var blob: OpaquePointer?
+        let opened = sqlite3_blob_open(db.sqliteConnection, "main", table, column, rowid, 0, &blob)
+        guard opened == SQLITE_OK, let blob else { throw failure(db, opened) }
+        defer { sqlite3_blob_close(blob) }
+        var data = Data(count: length)
+        let code = data.withUnsafeMutableBytes { sqlite3_blob_read(blob, $0.baseAddress, Int32(length), Int32(offset)) }
+        guard code == SQLITE_OK else { throw failure(db, code) }
+        return data
     }
 
     private static func failure(_ db: Database, _ code: Int32) -> DatabaseError {

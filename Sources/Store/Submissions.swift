@@ -29,10 +29,15 @@ public struct SubmissionDefRecord: Sendable, Equatable {
     public var createdAt: String
 }
 
+/// An attachment slot of a submission version; `size` is nil while the file has not arrived.
 public struct SubmissionAttachmentRecord: Sendable, Equatable {
+    public var rowid: Int64
     public var name: String
     public var contentType: String?
-    public var blob: Data?
+    public var sha256: String?
+    public var size: Int?
+
+    public var exists: Bool { size != nil }
 }
 
 /// Who sent a submission and how.
@@ -204,13 +209,32 @@ extension GatewayStore {
         }
     }
 
+    /// The version's attachment slots, without their bytes.
     public func submissionAttachments(defId: Int64) async throws -> [SubmissionAttachmentRecord] {
         try await read { db in
-            try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: "SELECT name, content_type, blob FROM submission_attachments WHERE submission_def_id = ? ORDER BY name"),
-                arguments: [defId]
-            ).map { SubmissionAttachmentRecord(name: $0["name"], contentType: $0["content_type"], blob: $0["blob"]) }
+            try db.allRows(
+                """
+                SELECT rowid, name, content_type, blob_sha256, length(blob) FROM submission_attachments
+                WHERE submission_def_id = ? ORDER BY name
+                """, defId
+            ) { row in
+                SubmissionAttachmentRecord(
+                    rowid: row[0], name: row[1], contentType: row[2], sha256: row[3], size: (row[4] as Int?))
+            }
+        }
+    }
+
+    /// `length` bytes of a stored attachment from `offset`, read through SQLite's incremental blob API so a
+    /// download never holds the whole file; nil when the file is gone or was replaced (its hash changed).
+    public func attachmentBytes(_ attachment: SubmissionAttachmentRecord, offset: Int, length: Int) async throws -> Data? {
+        try await read { db in
+            let current = try db.firstRow("SELECT blob_sha256 IS ?, length(blob) FROM submission_attachments WHERE rowid = ?",
+                attachment.sha256, attachment.rowid
+            ) { (same: $0[0] as Bool, size: $0[1] as Int?) }
+            guard let current, current.same, current.size == attachment.size else { return nil }
+            return try BlobStream.read(
+                db, table: "submission_attachments", column: "blob", rowid: attachment.rowid, offset: offset,
+                length: min(length, (attachment.size ?? 0) - offset))
         }
     }
 }
