@@ -100,7 +100,7 @@ private final class PartCollector {
 
     func body(_ buffer: ByteBuffer) {
         guard failure == nil else { return }
-        do { try sink.append(buffer) } catch { failure = Problem(code: 500.1, message: "The upload could not be written to disk.") }
+        do { try sink.append(buffer) } catch { failure = Problem.uploadNotWritten }
     }
 
     func completePart() {
@@ -118,7 +118,7 @@ private final class PartCollector {
             let (bytes, size, sha256) = try sink.finish()
             parts.append(ReceivedPart(name: name, filename: filename, contentType: contentType, bytes: bytes, size: size, sha256: sha256))
         } catch {
-            failure = Problem(code: 500.1, message: "The upload could not be written to disk.")
+            failure = Problem.uploadNotWritten
         }
     }
 

@@ -41,6 +41,8 @@ extension Problem {
     static let insufficientRights = Problem(
         code: 403.1, message: "The authentication you provided does not have rights to perform that action.")
     static let requestTooLarge = Problem(code: 400.36, message: "Request body too large.")
+    static let internalError = Problem(code: 500.1, message: "Internal Server Error")
+    static let uploadNotWritten = Problem(code: 500.1, message: "The upload could not be written to disk.")
 
     static func missingParameter(_ field: String) -> Problem {
         Problem(code: 400.2, message: "Required parameter \(field) missing.", details: ["field": .string(field)])

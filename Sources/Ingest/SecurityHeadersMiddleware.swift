@@ -15,6 +15,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch {
+            // A failure no route anticipated: logged with its detail, answered as Central's 500 without it.
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            response = try Problem.internalError.response(from: request, context: context)
         }
         if response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = Self.apiPolicy

@@ -52,7 +52,7 @@ struct Uploads: Sendable {
             return IncomingAttachment(name: name, contentType: request.headers[.contentType], bytes: bytes, size: size, sha256: sha256)
         } catch {
             sink.abandon()
-            if error is UploadError { throw Problem(code: 500.1, message: "The upload could not be written to disk.") }
+            if error is UploadError { throw Problem.uploadNotWritten }
             throw error
         }
     }

@@ -424,9 +424,24 @@ enum Migrations {
         let defs = try Row.fetchAll(db, sql: "SELECT id, xml FROM form_defs")
         for def in defs {
             guard let definition = try? XFormParser.parse(def["xml"] as Data), !definition.binaryFields.isEmpty else { continue }
+            let formDefId: Int64 = def["id"]
             try db.execute(
                 sql: "UPDATE form_defs SET binary_fields = ? WHERE id = ?",
-                arguments: [FormDefs.encodeBinaryFields(definition.binaryFields), def["id"] as Int64])
+                arguments: [FormDefs.encodeBinaryFields(definition.binaryFields), formDefId])
+            // Stored submissions get their empty slots too: a file that arrives after the upgrade must find one.
+            let submissions = try Row.fetchCursor(
+                db, sql: "SELECT id, xml FROM submission_defs WHERE form_def_id = ?", arguments: [formDefId])
+            while let submission = try submissions.next() {
+                guard
+                    let parsed = try? SubmissionParser.parse(
+                        submission["xml"] as Data, declarations: [], binaryFields: definition.binaryFields)
+                else { continue }
+                for name in parsed.attachmentNames where AttachmentRule.isAcceptableName(name) {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO submission_attachments (submission_def_id, name) VALUES (?, ?)",
+                        arguments: [submission["id"] as Int64, name])
+                }
+            }
         }
     }
 }

@@ -228,7 +228,8 @@ extension GatewayStore {
     /// download never holds the whole file; nil when the file is gone or was replaced (its hash changed).
     public func attachmentBytes(_ attachment: SubmissionAttachmentRecord, offset: Int, length: Int) async throws -> Data? {
         try await read { db in
-            let current = try db.firstRow("SELECT blob_sha256 IS ?, length(blob) FROM submission_attachments WHERE rowid = ?",
+            let current = try db.firstRow(
+                "SELECT blob_sha256 IS ?, length(blob) FROM submission_attachments WHERE rowid = ?",
                 attachment.sha256, attachment.rowid
             ) { (same: $0[0] as Bool, size: $0[1] as Int?) }
             guard let current, current.same, current.size == attachment.size else { return nil }

@@ -53,6 +53,44 @@ import Testing
 }
 
 extension MigrationTests {
+    /// v9 gives stored submissions the attachment slots their binary fields name, keeping the files they have:
+    /// a photo that arrives after the upgrade must find its slot, not be dropped as unreferenced.
+    @Test func storedSubmissionsGetTheirAttachmentSlotsAndKeepTheirFiles() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v8-fewer-random-index-pages")
+        let form = TemporaryStore.formXML
+        let xml = Data(
+            #"<data id="simple" version="1"><photo>a.jpg</photo><sketch>b.png</sketch><meta><instanceID>uuid:1</instanceID></meta></data>"#
+                .utf8)
+        let withSketch = Data(
+            String(decoding: form, as: UTF8.self).replacingOccurrences(
+                of: #"<bind nodeset="/data/photo" type="binary"/>"#,
+                with: #"<bind nodeset="/data/photo" type="binary"/><bind nodeset="/data/sketch" type="binary"/>"#
+            ).utf8)
+        try await old.write { db in
+            let t = "2026-01-01T00:00:00.000Z"
+            try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?)", arguments: [t])
+            try db.execute(sql: "INSERT INTO forms (project_id, xml_form_id, created_at) VALUES (1, 'simple', ?)", arguments: [t])
+            try db.execute(
+                sql: "INSERT INTO form_defs (form_id, version, xml, hash, sha, sha256, created_at) VALUES (1, '1', ?, 'h', 's', 's2', ?)",
+                arguments: [withSketch, t])
+            try db.execute(sql: "INSERT INTO submissions (form_id, instance_id, created_at) VALUES (1, 'uuid:1', ?)", arguments: [t])
+            try db.execute(
+                sql:
+                    "INSERT INTO submission_defs (submission_id, form_def_id, instance_id, xml, current, created_at) VALUES (1, 1, 'uuid:1', ?, 1, ?)",
+                arguments: [xml, t])
+            try db.execute(
+                sql:
+                    "INSERT INTO submission_attachments (submission_def_id, name, content_type, blob) VALUES (1, 'a.jpg', 'image/jpeg', ?)",
+                arguments: [Data([7, 7])])
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let slots = try await store.submissionAttachments(defId: 1)
+        #expect(slots.map(\.name) == ["a.jpg", "b.png"])
+        #expect(slots.map(\.exists) == [true, false])
+        #expect(try await store.attachmentBytes(slots[0], offset: 0, length: 2) == Data([7, 7]))
+    }
+
     /// A database file in a fresh folder, with the schema as an earlier release left it.
     static func database(migratedUpTo migration: String) throws -> (path: String, queue: DatabaseQueue) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("old-schema-\(UUID().uuidString)")
