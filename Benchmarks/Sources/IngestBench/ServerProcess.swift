@@ -17,8 +17,7 @@ final class ServerProcess {
         let db = directory.appendingPathComponent("bench.sqlite").path
         let create = Process()
         create.executableURL = URL(fileURLWithPath: binary)
-        create.arguments = ["user-create", "--db", db, "--email", Self.email, "--admin"]
-        create.environment = ProcessInfo.processInfo.environment.merging(["INGEST_PASSWORD": Self.password]) { $1 }
+        create.arguments = ["user-create", "--db", db, "--email", Self.email, "--password", Self.password, "--admin"]
         create.standardOutput = FileHandle.nullDevice
         try create.run()
         create.waitUntilExit()
