@@ -47,7 +47,7 @@ struct SpillingSink {
 
     /// The bytes received, closed and ready for the store.
     mutating func finish() throws -> (bytes: IncomingAttachment.Bytes, size: Int, sha256: String) {
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Hashing.hex(hasher.finalize())
         if let (temporary, handle) = file {
             file = nil
             guard fclose(handle) == 0 else { throw UploadError.spillFailed }

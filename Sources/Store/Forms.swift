@@ -291,10 +291,6 @@ enum FormDefs {
     }
 }
 
-extension Digest {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-}
-
 /// Random URL-safe tokens for sessions, app users and drafts.
 public enum Tokens {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!$")
