@@ -6,7 +6,6 @@ import Store
 /// One part of a `multipart/form-data` body, read from the stream.
 struct ReceivedPart {
     var name: String?
-    var filename: String?
     var contentType: String?
     var bytes: IncomingAttachment.Bytes
     var size: Int
@@ -75,7 +74,6 @@ private final class PartCollector {
     var failure: Problem?
     private(set) var inPart = false
     private var name: String?
-    private var filename: String?
     private var contentType: String?
     private var sink: SpillingSink
 
@@ -91,7 +89,6 @@ private final class PartCollector {
         switch header.lowercased() {
         case "content-disposition":
             name = Multipart.parameter("name", in: value)
-            filename = Multipart.parameter("filename", in: value)
             if value.containsNull { failure = failure ?? Problem.nullCharacter(field: "multipart part name") }
         case "content-type": contentType = value
         default: break
@@ -106,7 +103,7 @@ private final class PartCollector {
     func completePart() {
         defer {
             inPart = false
-            (name, filename, contentType) = (nil, nil, nil)
+            (name, contentType) = (nil, nil)
             sink = SpillingSink(directory: spillDirectory, memoryLimit: memoryLimit)
         }
         guard failure == nil else { return }
@@ -116,7 +113,7 @@ private final class PartCollector {
         }
         do {
             let (bytes, size, sha256) = try sink.finish()
-            parts.append(ReceivedPart(name: name, filename: filename, contentType: contentType, bytes: bytes, size: size, sha256: sha256))
+            parts.append(ReceivedPart(name: name, contentType: contentType, bytes: bytes, size: size, sha256: sha256))
         } catch {
             failure = Problem.uploadNotWritten
         }
