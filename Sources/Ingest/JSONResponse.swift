@@ -13,12 +13,16 @@ enum JSONResponse {
     static let success = make(["success": true])
 
     static func bytes(_ data: Data, contentType: String, filename: String? = nil) -> Response {
+        download(.init(byteBuffer: ByteBuffer(bytes: data)), contentType: contentType, filename: filename)
+    }
+
+    /// A file for the client to save: its type, the name to save it under, and its version as `ETag`.
+    static func download(_ body: ResponseBody, contentType: String, filename: String?, eTag: String? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        if let filename {
-            headers[.contentDisposition] = ContentDisposition.attachment(filename: filename)
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        if let filename { headers[.contentDisposition] = ContentDisposition.attachment(filename: filename) }
+        if let eTag { headers[.eTag] = "\"\(eTag)\"" }
+        return Response(status: .ok, headers: headers, body: body)
     }
 }
 

@@ -93,11 +93,8 @@ extension Gateway {
             guard let datasetId = attachment.datasetId, let list = try await entityLists.list(datasetId: datasetId, store: store) else {
                 throw Problem.notFound
             }
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = ContentDisposition.attachment(filename: name)
-            headers[.eTag] = "\"\(list.state.hash)\""
-            return Response(status: .ok, headers: headers, body: .streaming(list.file, size: list.size))
+            return JSONResponse.download(
+                .streaming(list.file, size: list.size), contentType: "text/csv; charset=utf-8", filename: name, eTag: list.state.hash)
         }
 
         let submissionPath = RouterPath("\(project)/submission")

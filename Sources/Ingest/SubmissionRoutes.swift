@@ -1,6 +1,5 @@
 import Entities
 import Foundation
-import HTTPTypes
 import Hummingbird
 import Store
 import XMLParse
@@ -119,11 +118,9 @@ extension Gateway {
             guard let attachment = try await store.submissionAttachments(defId: submission.current.id).first(where: { $0.name == name }),
                 let size = attachment.size
             else { throw Problem.notFound }
-            var headers = HTTPFields()
-            headers[.contentType] = attachment.contentType ?? "application/octet-stream"
-            headers[.contentDisposition] = ContentDisposition.attachment(filename: name)
-            if let sha256 = attachment.sha256 { headers[.eTag] = "\"\(sha256)\"" }
-            return Response(status: .ok, headers: headers, body: .blobChunks(attachment, size: size, store: store))
+            return JSONResponse.download(
+                .blobChunks(attachment, size: size, store: store), contentType: attachment.contentType ?? "application/octet-stream",
+                filename: name, eTag: attachment.sha256)
         }
 
         router.post(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in

@@ -19,8 +19,7 @@ import Testing
 
     @Test func dataCollectorCannotReplaceAnotherSubmittersPhoto() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let owner = try await harness.user("owner@example.com", role: "formfill", project: project)
             let other = try await harness.user("other@example.com", role: "formfill", project: project)
             let sent = try await harness.submitOpenRosa(
@@ -39,8 +38,7 @@ import Testing
 
     @Test func appUserCannotReplaceAPhotoWithHTML() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let key = try await harness.appUser(project: project)
             let own = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(), files: [("tree.jpg", "image/jpeg", photo)], prefix: "/v1/key/\(key)",
@@ -57,8 +55,7 @@ import Testing
 
     @Test func namesTheXMLDoesNotReferenceAreRefusedOverRESTAndDroppedOverOpenRosa() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let sent = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(),
                 files: [("tree.jpg", "image/jpeg", photo), ("extra.html", "text/html", forged)])
@@ -73,8 +70,7 @@ import Testing
 
     @Test func createOnlyActorFillsAMissingFileOfItsOwnUneditedSubmissionAndTheAuditHasBothHashes() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let collector = try await harness.user("collector@example.com", role: "formfill", project: project)
             let other = try await harness.user("other@example.com", role: "formfill", project: project)
             #expect(
@@ -103,8 +99,7 @@ import Testing
 
     @Test func editedSubmissionKeepsItsFilesAndIsClosedToItsCreator() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let collector = try await harness.user("collector@example.com", role: "formfill", project: project)
             let xml = try Harness.sitePhotoXML()
             #expect(
@@ -127,8 +122,7 @@ import Testing
 
     @Test func openRosaPartsNamedAsPathsAreRefusedAndNothingIsStored() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             for name in ["../../x.jpg", "/etc/x", "a\\b.jpg", "tab\there.jpg", String(repeating: "n", count: 256) + ".jpg"] {
                 let xml = try Harness.sitePhotoXML(photo: OpenRosa.escape(name))
                 let sent = try await harness.submitOpenRosa(project: project, xml: xml, files: [(name, "image/jpeg", photo)])
@@ -142,8 +136,7 @@ import Testing
 
     @Test func aRequestWithMorePartsThanAnyFormHasIsRefused() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let files = (0...Uploads.maximumParts).map { (name: "f\($0).jpg", contentType: "image/jpeg", data: Data("x".utf8)) }
             let sent = try await harness.submitOpenRosa(project: project, xml: Harness.sitePhotoXML(), files: files)
             #expect(sent.status == .badRequest)

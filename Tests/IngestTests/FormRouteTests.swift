@@ -48,8 +48,7 @@ import Testing
 
     @Test func newDraftWithANewVersionIsPublishedAndAnOldVersionCannotBeReused() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let copy = try await harness.send(.post, "/v1/projects/\(project)/forms/site_photo/draft")
             #expect(copy.status == .ok)
             let clash = try await harness.send(.post, "/v1/projects/\(project)/forms/site_photo/draft/publish")
@@ -65,8 +64,7 @@ import Testing
 
     @Test func draftForAnotherFormIdIsRefused() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let response = try await harness.send(
                 .post, "/v1/projects/\(project)/forms/site_photo/draft", body: SampleFiles.form("trees_registration"),
                 contentType: "application/xml")
@@ -76,8 +74,7 @@ import Testing
 
     @Test func sameFormIdTwiceIs409Point3() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let again = try await harness.publishForm("site_photo", project: project)
             #expect(again.status == .conflict)
             #expect(again.problemCode == 409.3)
@@ -87,8 +84,7 @@ import Testing
 
     @Test func deletedFormIsGone() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             #expect(try await harness.send(.delete, "/v1/projects/\(project)/forms/site_photo").status == .ok)
             #expect(try await harness.send(.get, "/v1/projects/\(project)/forms/site_photo").problemCode == 404.1)
             #expect(try await harness.publishForm("site_photo", project: project).status == .ok, "the id is free again")

@@ -24,6 +24,13 @@ extension Harness {
         try await sendJSON(.post, "/v1/projects/\(project)/app-users", ["displayName": .string(name)]).json()["token"]!.stringValue!
     }
 
+    /// A new project with the site_photo form (one binary field, `photo`) published: its id.
+    func sitePhotoProject() async throws -> Int64 {
+        let project = try await createProject()
+        try await publishForm("site_photo", project: project)
+        return project
+    }
+
     /// The site_photo submission `site-1` with its `<photo>` naming `photo` and its instanceID ending in `suffix`.
     static func sitePhotoXML(photo: String = "tree.jpg", suffix: String = "1") throws -> Data {
         var text = String(decoding: try SampleFiles.submission("site_photo", "site-1"), as: UTF8.self)

@@ -50,7 +50,7 @@ import Testing
         }
     }
 
-    @Test func concurrentDownloadsOfAnUnchangedListShareOneRender() async throws {
+    @Test func concurrentDownloadsOfAListEachGetItWhole() async throws {
         try await Harness.run { harness in
             let project = try await harness.createProject()
             try await harness.publishForm("trees_registration", project: project)
@@ -72,8 +72,7 @@ import Testing
 
     @Test func aLargeAttachmentIsStoredByteForByteThroughTheDisk() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let photo = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
             let sent = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(), files: [("tree.jpg", "image/jpeg", photo)])
@@ -93,8 +92,7 @@ import Testing
     @Test func whenEveryLargeUploadSlotIsTakenTheAnswerIs503WithRetryAfter() async throws {
         let busy = GatewayConfiguration(largeUploadBytes: 0, largeUploadConcurrency: 0)
         try await Harness.run(configuration: busy) { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let sent = try await harness.submitOpenRosa(project: project, xml: Harness.sitePhotoXML())
             #expect(sent.status == .serviceUnavailable)
             #expect(sent.headers[.retryAfter] == "5")

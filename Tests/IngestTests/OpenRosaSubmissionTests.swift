@@ -31,8 +31,7 @@ import Testing
 
     @Test func photoSubmissionIs201AndThePhotoComesBackByteForByte() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let photo = try SampleFiles.file("submissions/site_photo/tree.jpg")
             let xml = try SampleFiles.submission("site_photo", "site-1")
             let response = try await harness.submitOpenRosa(project: project, xml: xml, files: [("tree.jpg", "image/jpeg", photo)])
@@ -53,8 +52,7 @@ import Testing
     /// Submissions find their form from memory; deleting and republishing the form must still be seen at once.
     @Test func deletedFormRefusesSubmissionsAndAFormRepublishedUnderItsIdTakesThem() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             #expect(
                 try await harness.submitOpenRosa(project: project, xml: SampleFiles.submission("site_photo", "site-1")).status == .created)
             #expect(try await harness.send(.delete, "/v1/projects/\(project)/forms/site_photo").status == .ok)
@@ -70,8 +68,7 @@ import Testing
 
     @Test func identicalResendIsAcceptedAndMediaMayFollowLater() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let xml = try SampleFiles.submission("site_photo", "site-1")
             #expect(try await harness.submitOpenRosa(project: project, xml: xml).status == .created)
             let photo = try SampleFiles.file("submissions/site_photo/tree.jpg")
@@ -87,8 +84,7 @@ import Testing
 
     @Test func sameInstanceIDWithDifferentXMLIs409AndKeepsTheFirst() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let xml = try SampleFiles.submission("site_photo", "site-1")
             _ = try await harness.submitOpenRosa(project: project, xml: xml)
             let changed = Data(String(decoding: xml, as: UTF8.self).replacingOccurrences(of: "tree.jpg", with: "other.jpg").utf8)
@@ -119,8 +115,7 @@ import Testing
 
     @Test func badSubmissionsGetOpenRosaErrorsAndStoreNothing() async throws {
         try await Harness.run(configuration: GatewayConfiguration(bodyLimit: 64 * 1024)) { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let valid = String(decoding: try SampleFiles.submission("site_photo", "site-1"), as: UTF8.self)
             let cases: [(String, Data, HTTPResponse.Status)] = [
                 ("malformed", Data("<data id=\"site_photo\"><meta>".utf8), .badRequest),

@@ -11,15 +11,13 @@ import Testing
 @Suite struct OperatorSettingsTests {
     @Test func openRosaURLsComeFromThePublicURLAndNeverFromAForgedHost() async throws {
         try await Harness.run(configuration: GatewayConfiguration(publicURL: "https://odk.example.org")) { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let list = try await harness.send(
                 .get, "/v1/projects/\(project)/formList", headers: [OpenRosa.versionHeader: "1.0", HeaderNames.forwardedProto: "http"])
             #expect(list.text.contains("<downloadUrl>https://odk.example.org/v1/projects/\(project)/forms/site_photo.xml</downloadUrl>"))
         }
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let forged = try await harness.send(
                 .get, "/v1/projects/\(project)/formList",
                 headers: [OpenRosa.versionHeader: "1.0", HeaderNames.forwardedProto: "javascript"])

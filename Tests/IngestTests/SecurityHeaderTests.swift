@@ -19,8 +19,7 @@ import Testing
 
     @Test func everyAnswerCarriesThePolicyErrorsToo() async throws {
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let photo = Data("<h:html xmlns:h='http://www.w3.org/1999/xhtml'><h:script>alert(1)</h:script></h:html>".utf8)
             _ = try await harness.submitOpenRosa(project: project, xml: Harness.sitePhotoXML(), files: [("tree.jpg", "text/html", photo)])
             let base = "/v1/projects/\(project)/forms/site_photo"
@@ -52,8 +51,7 @@ import Testing
         #expect(ContentDisposition.attachment(filename: "../../etc/passwd").contains("filename=\"_.._etc_passwd\""))
         #expect(ContentDisposition.attachment(filename: "\r\nSet-Cookie: a=b").hasPrefix("attachment; filename=\"__Set-Cookie: a=b\""))
         try await Harness.run { harness in
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let name = "a\"b.jpg"
             _ = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(photo: OpenRosa.escape(name)), files: [(name, "image/jpeg", Data("p".utf8))])
@@ -96,8 +94,7 @@ import Testing
             let basic = Data("\(Harness.adminEmail):\(Harness.adminPassword)\u{0}x".utf8).base64EncodedString()
             let viaBasic = try await harness.send(.get, "/v1/projects", token: .some(nil), headers: [.authorization: "Basic \(basic)"])
             #expect(viaBasic.problemCode == 400.8)
-            let project = try await harness.createProject()
-            try await harness.publishForm("site_photo", project: project)
+            let project = try await harness.sitePhotoProject()
             let part = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(), files: [("tree\u{0}.jpg", "image/jpeg", Data("p".utf8))])
             #expect(part.status == .badRequest)
