@@ -13,3 +13,11 @@ public enum ApprovalRule {
     /// submission, as Central's audits show it, not the submission's arrival.
     public static let releaseEvent = "submission.update"
 }
+
+extension ApprovalRule {
+    /// Approval gates creates only, as in Central: an update applies (or is held) on arrival, and an
+    /// upsert waits only when it would create.
+    public static func waits(wantsCreate: Bool, updatesExistingEntity: Bool) -> Bool {
+        wantsCreate && !updatesExistingEntity
+    }
+}

@@ -15,37 +15,49 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         case skipped
     }
 
-    /// Processes every entity block of one submission version: each in its own savepoint, so a failing
-    /// block undoes only itself. Failures become one `entity.error` (Central's 400.43 when the submission
-    /// has several blocks). An edit's blocks first pass the `EditRule`; those it leaves alone count for nothing.
+    /// Processes every entity block of one submission version, all or nothing: when any block fails,
+    /// none of the submission's entity work is kept and one `entity.error` names every failure (Central's
+    /// 400.43 when the submission has several blocks), so an edit can try again. One entity action per
+    /// submission: once any version of it has made an entity version, or while a block of it is held,
+    /// later versions (edits, approval, `convert`) do no entity work, and that is not an error.
+    /// Where the dataset requires approval, only creates wait for it (`ApprovalRule`).
     public func applySubmission(_ blocks: [Result<EntityChange, EntityProblem>], origins: [ChangeOrigin], approved: Bool) throws {
-        var failures: [(index: Int, problem: EntityProblem)] = []
-        var considered: [ChangeOrigin] = []
-        for (index, block) in blocks.enumerated() {
-            let origin = origins[index]
-            if case .success(let change) = block, try !editShouldProcess(change, origin: origin) { continue }
-            considered.append(origin)
-            do {
-                let change = try block.get()
-                if let dataset = try workspace.dataset(named: change.datasetName), dataset.approvalRequired, !approved {
-                    try workspace.deferForApproval(change, origin: origin, dataset: dataset)
-                    continue
-                }
-                guard try workspace.claim(origin) else { continue }
-                _ = try submit(change, origin: origin)
-            } catch let problem as EntityProblem {
-                failures.append((index, problem))
-            }
+        guard let first = origins.first else { return }
+        if let submissionId = first.source.submissionId, try workspace.submissionHasEntityWork(submissionId, otherThanDef: nil) {
+            return
         }
-        guard let origin = considered.first, !failures.isEmpty else { return }
-        let problem = considered.count == 1 ? failures[0].problem : EntityProblem.several(failures, total: considered.count)
-        try workspace.record(.failed(origin: origin, problem: problem))
+        var failures: [(index: Int, problem: EntityProblem)] = []
+        do {
+            try workspace.savepoint {
+                for (index, block) in blocks.enumerated() {
+                    let origin = origins[index]
+                    do {
+                        let change = try block.get()
+                        if !approved, try waitsForApproval(change) {
+                            try workspace.deferForApproval(change, origin: origin)
+                            continue
+                        }
+                        guard try workspace.claim(origin) else { continue }
+                        _ = try submit(change, origin: origin)
+                    } catch let problem as EntityProblem {
+                        failures.append((index, problem))
+                    }
+                }
+                if !failures.isEmpty { throw SubmissionRolledBack() }
+            }
+        } catch is SubmissionRolledBack {
+            let problem = blocks.count == 1 ? failures[0].problem : EntityProblem.several(failures, total: blocks.count)
+            try workspace.record(.failed(origin: first, problem: problem))
+        }
     }
 
-    private func editShouldProcess(_ change: EntityChange, origin: ChangeOrigin) throws -> Bool {
-        guard origin.event == EditRule.event, let submissionId = origin.source.submissionId else { return true }
-        let touched = try workspace.hasVersion(ofEntity: change.uuid, fromSubmission: submissionId)
-        return EditRule.shouldProcess(change, entityTouchedByEarlierVersion: touched)
+    private struct SubmissionRolledBack: Error {}
+
+    private func waitsForApproval(_ change: EntityChange) throws -> Bool {
+        guard let dataset = try workspace.dataset(named: change.datasetName), dataset.approvalRequired else { return false }
+        let exists = try workspace.entity(uuid: change.uuid, in: dataset) != nil
+        let updatesExisting = change.wantsUpdate && change.formAllowsUpdate && exists
+        return ApprovalRule.waits(wantsCreate: change.wantsCreate, updatesExistingEntity: updatesExisting)
     }
 
     /// A reviewer clears the entity's conflict; logged, so replay clears it at the same point.
@@ -99,6 +111,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             try workspace.take(next)
         else { return outcome }
         try workspace.record(.reprocessed(next, by: origin))
+        guard try !madeEntityVersionSinceHeld(next) else { return outcome }
         do {
             _ = try workspace.savepoint { try applyAndRelease(next.change, origin: next.origin) }
         } catch let problem as EntityProblem {
@@ -113,11 +126,19 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         guard try workspace.take(held) else { return }
         try workspace.logInput(.force(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
         try workspace.record(.forced(held))
+        guard try !madeEntityVersionSinceHeld(held) else { return }
         do {
             _ = try workspace.savepoint { try apply(held.change, origin: held.origin, forced: true) }
         } catch let problem as EntityProblem {
             try workspace.record(.failed(origin: held.origin, problem: problem))
         }
+    }
+
+    /// One entity action per submission: a held block whose submission has since made an entity version
+    /// from another of its versions (an edit) is taken off the backlog and does nothing.
+    private func madeEntityVersionSinceHeld(_ held: HeldChange) throws -> Bool {
+        guard case .submission(let submissionId, let defId, _, _) = held.origin.source else { return false }
+        return try workspace.submissionHasEntityWork(submissionId, otherThanDef: defId)
     }
 
     public func apply(_ change: EntityChange, origin: ChangeOrigin, forced: Bool) throws -> Outcome {
@@ -152,15 +173,16 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     private func create(_ change: EntityChange, in dataset: DatasetRef, origin: ChangeOrigin, as appliedAs: AppliedAs, forced: Bool)
         throws -> Outcome
     {
+        // Validated as a create (label) before the "made by a forced update" fallback, as Central does.
+        guard let label = change.label ?? (appliedAs == .updateAsCreate || forced ? "auto generated" : nil) else {
+            throw EntityProblem.missingParameter("label")
+        }
         if let existing = try workspace.entity(uuid: change.uuid, in: dataset) {
             if existing.deleted { throw EntityProblem.uuidOfDeletedEntity(change.uuid) }
             if appliedAs == .create, let first = try workspace.version(1, of: existing), first.appliedAs == .updateAsCreate {
                 return try createAsUpdate(change, entity: existing, origin: origin)
             }
             throw EntityProblem.uuidTaken(change.uuid)
-        }
-        guard let label = change.label ?? (appliedAs == .updateAsCreate ? "auto generated" : nil) else {
-            throw EntityProblem.missingParameter("label")
         }
         let first = NewVersion(
             version: 1, baseVersion: nil, branchId: change.branchId, trunkVersion: change.trunkVersion,

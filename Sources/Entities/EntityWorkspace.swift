@@ -20,12 +20,13 @@ public protocol EntityWorkspace: AnyObject {
     /// A reviewer cleared the entity's conflict: everything up to its current version counts as reviewed.
     func markResolved(_ entity: EntityRef) throws
     func markDeleted(_ entity: EntityRef) throws
-    /// Keeps a change whose dataset requires approval until a reviewer approves its submission.
-    func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws
+    /// Keeps a create whose dataset requires approval until a reviewer approves its submission.
+    func deferForApproval(_ change: EntityChange, origin: ChangeOrigin) throws
     /// Removes a held change from the backlog; false when something else took it first.
     func take(_ held: HeldChange) throws -> Bool
-    /// Whether any version of this submission already made a version of the entity with this UUID.
-    func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool
+    /// Whether a version of this submission (other than `otherThanDef`) already made an entity version,
+    /// or a block of it is held in the backlog (only when `otherThanDef` is nil).
+    func submissionHasEntityWork(_ submissionId: Int64, otherThanDef: Int64?) throws -> Bool
     /// Records that this block of this submission version has been processed; false when it already was.
     func claim(_ origin: ChangeOrigin) throws -> Bool
     func record(_ event: EntityEvent) throws

@@ -95,7 +95,7 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         state.backlog.append(held)
     }
 
-    public func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
+    public func deferForApproval(_ change: EntityChange, origin: ChangeOrigin) throws {
         guard !state.pending.contains(where: { $0.origin == origin }) else { return }
         state.pending.append((change, origin))
     }
@@ -106,8 +106,14 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         return true
     }
 
-    public func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool {
-        state.entities[uuid]?.origins.contains { $0.source.submissionId == submissionId } ?? false
+    public func submissionHasEntityWork(_ submissionId: Int64, otherThanDef: Int64?) throws -> Bool {
+        let made = state.entities.values.contains { entity in
+            entity.origins.contains { origin in
+                guard case .submission(let id, let defId, _, _) = origin.source else { return false }
+                return id == submissionId && defId != otherThanDef
+            }
+        }
+        return made || (otherThanDef == nil && state.backlog.contains { $0.origin.source.submissionId == submissionId })
     }
 
     public func claim(_ origin: ChangeOrigin) throws -> Bool {

@@ -85,14 +85,17 @@ extension Gateway {
                 throw Problem(EntityProblem.staleVersion(current: current, provided: provided ?? "undefined"))
             }
             let body = try Request.jsonObject(raw, allowEmpty: resolving)
-            if !body.isEmpty || !resolving {
-                let change = try EntityRequests.change(
-                    from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current)
-                try await applyOverAPI(
-                    [change], detail: detail, actor: actor, request: request, requireCurrentBase: !request.flag("force"))
+            let change =
+                !body.isEmpty || !resolving
+                ? try EntityRequests.change(from: body, dataset: detail, creating: false, uuid: entity.uuid, baseVersion: current) : nil
+            let updated: EntityRecord
+            do {
+                updated = try await store.patchEntity(
+                    entityId: entity.id, change: change, expectedVersion: request.flag("force") ? nil : Int(provided ?? ""),
+                    resolve: resolving, actorId: actor.id, userAgent: SubmissionIntake.userAgent(request))
+            } catch let problem as EntityProblem {
+                throw Problem(problem)
             }
-            if resolving { try await store.resolveConflict(entityId: entity.id, actorId: actor.id) }
-            guard let updated = try await store.entity(datasetId: detail.dataset.id, uuid: entity.uuid) else { throw Problem.notFound }
             return JSONResponse.make(.object(EntityRepresentation.entity(updated, full: true)))
         }
 

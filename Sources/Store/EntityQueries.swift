@@ -61,6 +61,16 @@ enum EntityRecords {
         try db.allRows("SELECT \(versionColumns) FROM entity_versions WHERE entity_id = ? ORDER BY version", entityId, as: version)
     }
 
+    static func entity(_ db: Database, datasetId: Int64, uuid: String) throws -> EntityRecord? {
+        try Row.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
+                    WHERE e.dataset_id = ? AND e.uuid = ? AND e.deleted_at IS NULL
+                    """), arguments: [datasetId, uuid]
+        ).flatMap { try entity(db, row: $0) }
+    }
+
     static func entity(_ db: Database, row: Row) throws -> EntityRecord? {
         let id: Int64 = row["id"]
         guard
@@ -101,14 +111,32 @@ extension GatewayStore {
     }
 
     public func entity(datasetId: Int64, uuid: String) async throws -> EntityRecord? {
-        try await read { db in
-            try Row.fetchOne(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
-                        WHERE e.dataset_id = ? AND e.uuid = ? AND e.deleted_at IS NULL
-                        """), arguments: [datasetId, uuid]
-            ).flatMap { try EntityRecords.entity(db, row: $0) }
+        try await read { db in try EntityRecords.entity(db, datasetId: datasetId, uuid: uuid) }
+    }
+
+    /// An entity `PATCH`: reads the current version, checks the client's (unless forced), applies the
+    /// change on it and resolves, all in one transaction, so concurrent forced updates chain one on another
+    /// and each answer is the entity as that request left it.
+    public func patchEntity(
+        entityId: Int64, change: EntityChange?, expectedVersion: Int?, resolve: Bool, actorId: Int64, userAgent: String?
+    ) async throws -> EntityRecord {
+        try await write { db in
+            let (processor, uuid, datasetName) = try self.processor(db, forEntity: entityId)
+            guard let datasetId = try db.firstRow("SELECT dataset_id FROM entities WHERE id = ?", entityId, as: { $0[0] as Int64 }),
+                let entity = try EntityRecords.entity(db, datasetId: datasetId, uuid: uuid)
+            else { throw StoreError.notFound }
+            let current = entity.current.stored.version
+            if let expectedVersion, expectedVersion != current {
+                throw EntityProblem.staleVersion(current: current, provided: String(expectedVersion))
+            }
+            if var change {
+                change.baseVersion = current
+                let origin = ChangeOrigin(source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
+                _ = try processor.submit(change, origin: origin)
+            }
+            if resolve { try processor.resolve(uuid: uuid, datasetName: datasetName, actorId: actorId) }
+            guard let written = try EntityRecords.entity(db, datasetId: datasetId, uuid: uuid) else { throw StoreError.notFound }
+            return written
         }
     }
 

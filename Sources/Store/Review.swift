@@ -32,9 +32,11 @@ extension GatewayStore {
         try await write { db in
             try db.run("UPDATE datasets SET approval_required = ? WHERE id = ?", required, datasetId)
             var details: JSONObject = ["data": ["approvalRequired": .bool(required)]]
-            details["autoConvert"] = required ? .null : .bool(convert == true)
+            if !required { details["autoConvert"] = .bool(convert == true) }
             try Audit.log(db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId, details: details)
-            if !required && convert == true { try Pending.process(db, datasetId: datasetId, submissionId: nil, observer: self.observer) }
+            if !required && convert == true {
+                try Pending.process(db, datasetId: datasetId, submissionId: nil, releaseEvent: nil, observer: self.observer)
+            }
         }
     }
 }
@@ -44,19 +46,25 @@ enum Pending {
     static let waitingStates =
         "(s.review_state IS NULL OR s.review_state IN (\(ApprovalRule.waitingStates.map { "'\($0)'" }.joined(separator: ", "))))"
 
+    /// One entity action per submission: a submission that made an entity version is no longer waiting.
+    static let madeNothing = "NOT EXISTS (SELECT 1 FROM entity_versions v WHERE v.source_submission_id = p.submission_id)"
+
     static func count(_ db: Database, datasetId: Int64) throws -> Int {
         try Int.fetchOne(
             try db.cachedStatement(
                 sql: """
                     SELECT COUNT(DISTINCT p.submission_id) FROM entity_pending p JOIN submissions s ON s.id = p.submission_id
                     JOIN forms f ON f.id = s.form_id
-                    WHERE p.dataset_id = ? AND s.deleted_at IS NULL AND f.deleted_at IS NULL AND \(waitingStates)
+                    WHERE p.dataset_id = ? AND s.deleted_at IS NULL AND f.deleted_at IS NULL AND \(waitingStates) AND \(madeNothing)
                     """), arguments: [datasetId]) ?? 0
     }
 
     /// Applies waiting changes (of one dataset, or of one submission), oldest first, and forgets them.
-    static func process(_ db: Database, datasetId: Int64?, submissionId: Int64?, observer: StoreObserver?) throws {
+    /// `releaseEvent` names the approval that released them; nil (for `convert`) keeps the submission's own event.
+    /// An approval releases only what still waits for it: not after approval was switched off.
+    static func process(_ db: Database, datasetId: Int64?, submissionId: Int64?, releaseEvent: String?, observer: StoreObserver?) throws {
         var conditions = ["s.deleted_at IS NULL", "f.deleted_at IS NULL"]
+        if releaseEvent != nil { conditions.append("(SELECT approval_required FROM datasets WHERE id = p.dataset_id) = 1") }
         var arguments: [any DatabaseValueConvertible] = []
         if let datasetId {
             conditions.append("p.dataset_id = ?")
@@ -79,7 +87,7 @@ enum Pending {
             guard let change = EntityChange(json: (try? JSONValue.parse(row["change"] as String)) ?? .null),
                 var origin = ChangeOrigin(json: (try? JSONValue.parse(row["origin"] as String)) ?? .null)
             else { continue }
-            origin.event = ApprovalRule.releaseEvent
+            if let releaseEvent { origin.event = releaseEvent }
             let defId: Int64 = row["submission_def_id"]
             if groups.last?.defId == defId {
                 groups[groups.count - 1].changes.append(.success(change))

@@ -184,8 +184,10 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
             held.change.json.serialized(), held.origin.json.serialized(), Timestamp.now())
     }
 
-    func deferForApproval(_ change: EntityChange, origin: ChangeOrigin, dataset: DatasetRef) throws {
-        guard case .submission(let submissionId, let defId, _, let index) = origin.source else { return }
+    func deferForApproval(_ change: EntityChange, origin: ChangeOrigin) throws {
+        guard case .submission(let submissionId, let defId, _, let index) = origin.source,
+            let dataset = try dataset(named: change.datasetName)
+        else { return }
         try db.run(
             """
             INSERT OR IGNORE INTO entity_pending (dataset_id, submission_id, submission_def_id, block_index, change, origin, received_at)
@@ -200,20 +202,23 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
     }
 
     func markResolved(_ entity: EntityRef) throws {
-        try db.run("UPDATE entities SET conflict = NULL, resolved_through = current_version WHERE id = ?", entity.id)
+        try db.run(
+            "UPDATE entities SET conflict = NULL, resolved_through = current_version, updated_at = ? WHERE id = ?", Timestamp.now(),
+            entity.id)
     }
 
     func markDeleted(_ entity: EntityRef) throws {
         try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", Timestamp.now(), entity.id)
     }
 
-    func hasVersion(ofEntity uuid: String, fromSubmission submissionId: Int64) throws -> Bool {
-        try db.firstRow(
-            """
-            SELECT 1 FROM entity_versions v JOIN entities e ON e.id = v.entity_id
-            WHERE v.source_submission_id = ? AND e.uuid = ? LIMIT 1
-            """, submissionId, uuid
-        ) { _ in true } ?? false
+    func submissionHasEntityWork(_ submissionId: Int64, otherThanDef: Int64?) throws -> Bool {
+        let made =
+            try db.firstRow(
+                "SELECT 1 FROM entity_versions WHERE source_submission_id = ? AND source_submission_def_id IS NOT ? LIMIT 1",
+                submissionId, otherThanDef
+            ) { _ in true } ?? false
+        guard !made, otherThanDef == nil else { return made }
+        return try db.firstRow("SELECT 1 FROM entity_backlog WHERE submission_id = ? LIMIT 1", submissionId) { _ in true } ?? false
     }
 
     func claim(_ origin: ChangeOrigin) throws -> Bool {

@@ -196,7 +196,8 @@ extension GatewayStore {
                 db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
                 details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
             if ApprovalRule.releases(reviewState: state) {
-                try Pending.process(db, datasetId: nil, submissionId: submissionId, observer: self.observer)
+                try Pending.process(
+                    db, datasetId: nil, submissionId: submissionId, releaseEvent: ApprovalRule.releaseEvent, observer: self.observer)
             }
             return try Submissions.submission(db, id: submissionId)!
         }
@@ -309,7 +310,7 @@ enum Submissions {
         try db.run("UPDATE submissions SET updated_at = ?, review_state = 'edited' WHERE id = ?", now, submissionId)
         let defId = try recordVersion(
             db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, attachments: attachments,
-            origin: origin, projectId: projectId, blocks: blocks, event: EditRule.event, at: now,
+            origin: origin, projectId: projectId, blocks: blocks, event: "submission.update.version", at: now,
             observer: observer)
         if let previousDefId { try SubmissionAttachments.carryForward(db, from: previousDefId, to: defId) }
     }

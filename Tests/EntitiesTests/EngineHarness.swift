@@ -27,7 +27,7 @@ final class EngineHarness {
             ChangeOrigin(
                 source: .submission(
                     submissionId: submission, submissionDefId: submissions, instanceId: "uuid:e\(submissions)", blockIndex: index),
-                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: EditRule.event)
+                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: "submission.update.version")
         }
         try processor.applySubmission(changes.map { .success($0) }, origins: origins, approved: true)
     }

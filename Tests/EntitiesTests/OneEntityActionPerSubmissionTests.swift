@@ -1,0 +1,56 @@
+import Testing
+
+@testable import Entities
+import EntityScenarios
+
+/// One entity action per submission: an edited submission (a new version with `deprecatedID`) does entity
+/// work only if no version of it has made an entity version yet, as in Central.
+@Suite struct OneEntityActionPerSubmissionTests {
+    @Test func editResendingTheCreateLeavesTheEntityAlone() throws {
+        let harness = EngineHarness()
+        try harness.submit(Changes.create([("height", "1")]))
+        try harness.edit(submission: 1, [Changes.create([("height", "2")])])
+        #expect(harness.versions.map(\.version) == [1])
+        #expect(harness.versions.first?.data == EntityProperties([("height", "1")]))
+        #expect(harness.errors == [])
+    }
+
+    @Test func editAskingForAnUpdateAfterTheSubmissionCreatedDoesNothing() throws {
+        let harness = EngineHarness()
+        try harness.submit(Changes.create([("height", "1")]))
+        try harness.edit(submission: 1, [Changes.update(base: 1, [("height", "2")])])
+        #expect(harness.versions.map(\.version) == [1])
+        #expect(harness.errors == [], "doing nothing is not an error")
+    }
+
+    @Test func editDoesNotCreateASecondEntityWithANewUUID() throws {
+        let harness = EngineHarness()
+        try harness.submit(Changes.create([("height", "1")]))
+        let other = "e7000000-0000-4000-8000-000000000002"
+        try harness.edit(submission: 1, [Changes.create([("height", "5")], uuid: other)])
+        #expect(harness.workspace.entities[other] == nil)
+    }
+
+    @Test func editOfASubmissionWhoseEntityWorkFailedTriesAgain() throws {
+        let harness = EngineHarness()
+        let missing = "e7000000-0000-4000-8000-00000000000f"
+        try harness.submit(Changes.update(missing, base: 1, [("height", "3")]))
+        #expect(harness.errors.map(\.code) == [404.8])
+        try harness.edit(submission: 1, [Changes.create([("height", "2")], uuid: missing)])
+        #expect(harness.workspace.entities[missing]?.versions.map(\.version) == [1])
+    }
+
+    @Test func heldBlockWhoseSubmissionWasEditedIntoAnEntityIsSkippedWhenForced() throws {
+        let harness = EngineHarness()
+        try harness.submit(Changes.create([("height", "1")]))
+        let branch = "b0000000-0000-4000-8000-00000000000b"
+        try harness.submit(Changes.update(base: 2, trunk: 1, branch: branch, [("height", "3")]))
+        #expect(harness.workspace.backlog.count == 1)
+        // Central's own rule: while a block of it is held, an edit does no entity work either.
+        try harness.edit(submission: 2, [Changes.update(base: 1, [("height", "4")])])
+        #expect(harness.versions.map(\.version) == [1])
+        try harness.forceAll()
+        #expect(harness.versions.map(\.version) == [1, 2])
+        #expect(harness.versions.last?.data == EntityProperties([("height", "3")]))
+    }
+}
