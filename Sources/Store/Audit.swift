@@ -8,7 +8,8 @@ public struct AuditRecord: Sendable, Equatable {
     public var actorId: Int64?
     public var action: String
     public var acteeType: String?
-    public var acteeId: Int64?
+    /// Central's actee UUID of the target (see `Actee`), nil where Central logs none.
+    public var acteeId: String?
     public var details: JSONValue
     public var loggedAt: String
 }
@@ -32,7 +33,7 @@ enum Audit {
         let text: String? = row["details"]
         return AuditRecord(
             id: row["id"], actorId: row["actor_id"], action: row["action"], acteeType: row["actee_type"],
-            acteeId: row["actee_id"], details: text.flatMap { try? JSONValue.parse($0) } ?? .null,
+            acteeId: row["central_actee_id"], details: text.flatMap { try? JSONValue.parse($0) } ?? .null,
             loggedAt: row["logged_at"])
     }
 }
@@ -43,12 +44,12 @@ extension GatewayStore {
         try await read { db in
             if let action {
                 return try Row.fetchAll(
-                    try db.cachedStatement(sql: "SELECT * FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?"),
+                    try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?"),
                     arguments: [action, limit]
                 ).map(Audit.record)
             }
             return try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT * FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?"), arguments: [limit]
+                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?"), arguments: [limit]
             )
             .map(Audit.record)
         }
@@ -58,7 +59,7 @@ extension GatewayStore {
     public func audits(submissionId: Int64) async throws -> [AuditRecord] {
         try await read { db in
             try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT * FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC"),
+                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC"),
                 arguments: [submissionId]
             ).map(Audit.record)
         }
@@ -68,7 +69,7 @@ extension GatewayStore {
     public func audits(entityId: Int64) async throws -> [AuditRecord] {
         try await read { db in
             try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT * FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC"),
+                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC"),
                 arguments: [entityId]
             ).map(Audit.record)
         }

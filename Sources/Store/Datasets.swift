@@ -77,8 +77,8 @@ enum Datasets {
             return id
         }
         try db.run(
-            "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (?, ?, ?, ?)", projectId, name, Timestamp.now(),
-            publishedAt)
+            "INSERT INTO datasets (project_id, name, created_at, published_at, actee_id) VALUES (?, ?, ?, ?, ?)", projectId, name,
+            Timestamp.now(), publishedAt, Actee.newId())
         return db.lastInsertedRowID
     }
 

@@ -79,8 +79,8 @@ extension GatewayStore {
             let now = Timestamp.now()
             // Writes to `forms` go through GRDB so that `FormLookupCache` sees them.
             try db.execute(
-                sql: "INSERT INTO forms (project_id, xml_form_id, created_by, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [projectId, definition.xmlFormId, actorId, now])
+                sql: "INSERT INTO forms (project_id, xml_form_id, created_by, created_at, actee_id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [projectId, definition.xmlFormId, actorId, now, Actee.newId()])
             let formId = db.lastInsertedRowID
             let defId = try FormDefs.insert(db, formId: formId, projectId: projectId, xml: xml, definition: definition)
             try db.execute(sql: "UPDATE forms SET draft_def_id = ? WHERE id = ?", arguments: [defId, formId])

@@ -15,6 +15,7 @@ enum Migrations {
         migrator.registerMigration("v7-current-version-from-entity", migrate: currentVersionFromEntity)
         migrator.registerMigration("v8-fewer-random-index-pages", migrate: fewerRandomIndexPages)
         migrator.registerMigration("v9-attachment-slots-and-entity-list-revisions", migrate: attachmentSlotsAndEntityListRevisions)
+        migrator.registerMigration("v10-actee-ids", migrate: acteeIds)
         return migrator
     }
 
@@ -443,5 +444,20 @@ enum Migrations {
                 }
             }
         }
+    }
+
+    /// Central names the target of an audit by an actee UUID (`acteeId`): projects, forms, datasets and
+    /// actors each get one, random as Central's, so audits never show a row id.
+    private static func acteeIds(_ db: Database) throws {
+        let randomUUID = """
+            lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
+              || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))
+            """
+        for table in ["projects", "forms", "datasets", "actors"] {
+            try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN actee_id TEXT")
+            try db.execute(sql: "UPDATE \(table) SET actee_id = \(randomUUID)")
+            try db.execute(sql: "CREATE UNIQUE INDEX \(table)_actee ON \(table)(actee_id)")
+        }
+        try db.execute(sql: "CREATE INDEX entity_backlog_submission ON entity_backlog(submission_id)")
     }
 }

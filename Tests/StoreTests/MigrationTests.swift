@@ -8,6 +8,7 @@ import Testing
     static let all = [
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
         "v7-current-version-from-entity", "v8-fewer-random-index-pages", "v9-attachment-slots-and-entity-list-revisions",
+        "v10-actee-ids",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
@@ -174,5 +175,25 @@ extension MigrationTests {
         #expect(Timestamp.string(date) == "2026-11-18T11:06:40.123Z")
         #expect(Timestamp.date(Timestamp.string(date)).map { abs($0.timeIntervalSince(date)) < 0.001 } == true)
         #expect(Timestamp.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+    }
+}
+
+extension MigrationTests {
+    /// v10 gives every stored project, form, dataset and actor its own random actee UUID, which audits show as
+    /// Central's `acteeId` instead of a row id.
+    @Test func storedRowsGetDistinctActeeUUIDs() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v9-attachment-slots-and-entity-list-revisions")
+        try await old.write { db in
+            for name in ["One", "Two"] {
+                try db.execute(
+                    sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('user', ?, '2025-01-01T00:00:00.000Z')",
+                    arguments: [name])
+            }
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let ids = try await store.read { db in try String.fetchAll(db, sql: "SELECT actee_id FROM actors ORDER BY id") }
+        #expect(ids.count == 2 && Set(ids).count == 2)
+        #expect(ids.allSatisfy { $0.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil })
     }
 }
