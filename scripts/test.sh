@@ -16,4 +16,5 @@ fi
 swift build --build-tests
 swift test --skip-build
 bash Tests/EndToEnd/run.sh .build/debug/ingest
+bash Tests/CentralParity/run.sh .build/debug/ingest
 bash Tests/Durability/run.sh .build/debug/ingest
