@@ -7,6 +7,7 @@ entity creation')."""
 import threading
 from datetime import datetime, timedelta, timezone
 
+from central_setups import extended, with_entities, with_entity_updates
 from conftest import FORMS, INSTANCES
 
 PEOPLE = "/v1/projects/1/datasets/people"
@@ -18,23 +19,6 @@ NONEXISTENT_ENTITY = "00000000-0000-4000-8000-000000000000"
 
 # ---- Central's fixtures and should.js assertions, in our words ----
 
-def with_entities(gw):
-    """Central's testEntities: simpleEntity published, approval required, `one` and `two` submitted and approved."""
-    gw.alice.publish(FORMS["simpleEntity"])
-    gw.alice.patch(PEOPLE, json={"approvalRequired": True}).expect(200)
-    for instance_id in ("one", "two"):
-        gw.alice.submit("simpleEntity", INSTANCES["simpleEntity"][instance_id])
-        gw.alice.review("simpleEntity", instance_id, "approved")
-
-
-def with_entity_updates(gw):
-    """Central's testEntityUpdates: an API-made entity and a form that may update or create."""
-    gw.alice.publish(FORMS["simpleEntity"])
-    gw.alice.post(f"{PEOPLE}/entities", json={
-        "uuid": ALICE_UUID, "label": "Johnny Doe", "data": {"first_name": "Johnny", "age": "22"}}).expect(200)
-    gw.alice.publish(FORMS["updateEntity"].replace('update=""', 'update="" create=""'))
-
-
 def create_conflict(gw):
     """Central's createConflict: entity from a submission, an API update, then a stale update from a form."""
     gw.alice.publish(FORMS["simpleEntity"])
@@ -42,10 +26,6 @@ def create_conflict(gw):
     gw.alice.patch(f"{ALICE_ENTITY}?force=true", json={"data": {"age": "99"}}).expect(200)
     gw.alice.publish(FORMS["updateEntity"])
     gw.alice.submit("updateEntity", INSTANCES["updateEntity"]["one"])  # all properties changed
-
-
-def extended(client):
-    return client.with_headers(**{"X-Extended-Metadata": "true"})
 
 
 def user_id(client) -> int:

@@ -5,6 +5,7 @@ and .../audits (with "entity source within an audit event")."""
 import re
 import uuid as uuidlib
 
+from central_setups import extended, with_entities, with_entity_updates
 from conftest import FORMS, INSTANCES
 
 PEOPLE = "/v1/projects/1/datasets/people"
@@ -17,27 +18,6 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{
 
 
 # ---- Central's fixtures (testDataset / testEntities / testEntityUpdates) ----
-
-def with_entities(gw):
-    """Central's testEntities: simpleEntity published, approval required, `one` and `two` submitted and approved."""
-    gw.alice.publish(FORMS["simpleEntity"])
-    gw.alice.patch(PEOPLE, json={"approvalRequired": True}).expect(200)
-    for instance_id in ("one", "two"):
-        gw.alice.submit("simpleEntity", INSTANCES["simpleEntity"][instance_id])
-        gw.alice.review("simpleEntity", instance_id, "approved")
-
-
-def with_entity_updates(gw):
-    """Central's testEntityUpdates: an API-made entity and a form that may update or create."""
-    gw.alice.publish(FORMS["simpleEntity"])
-    gw.alice.post(f"{PEOPLE}/entities", json={
-        "uuid": ALICE_UUID, "label": "Johnny Doe", "data": {"first_name": "Johnny", "age": "22"}}).expect(200)
-    gw.alice.publish(FORMS["updateEntity"].replace('update=""', 'update="" create=""'))
-
-
-def extended(client):
-    return client.with_headers(**{"X-Extended-Metadata": "true"})
-
 
 # ---- Central's should.js shape assertions (test/assertions.js) ----
 
