@@ -54,7 +54,9 @@ def test_the_sync_count_catches_a_writer_that_does_not_sync(workspace, shim):
     folder, site = fresh_site(workspace, "syncs-normal")
     syncs, commits = harness.wal_syncs_and_commits(BIN, shim, folder, site, "normal")
     assert commits > 50
-    assert syncs < commits / 10, f"at NORMAL the writer should not sync each commit ({syncs} syncs, {commits} commits)"
+    # At FULL there is at least one sync per commit; NORMAL syncs only at checkpoints, whose share of the
+    # commits moves with how the load batches (one CI run saw 21 in 210), so the bound only has to split the two.
+    assert syncs < commits / 3, f"at NORMAL the writer should not sync each commit ({syncs} syncs, {commits} commits)"
 
 
 def test_power_cuts_under_load_lose_nothing_acknowledged(workspace, shim):
