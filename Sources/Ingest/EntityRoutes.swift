@@ -118,13 +118,12 @@ extension Gateway {
     }
 
     func applyOverAPI(
-        _ changes: [EntityChange], detail: DatasetDetail, actor: Actor, request: Request,
-        requireCurrentBase: Bool = false
+        _ changes: [EntityChange], detail: DatasetDetail, actor: Actor, request: Request
     ) async throws {
         do {
             _ = try await store.applyAPIChanges(
                 projectId: detail.dataset.projectId, changes: changes, actorId: actor.id,
-                userAgent: SubmissionIntake.userAgent(request), requireCurrentBase: requireCurrentBase)
+                userAgent: SubmissionIntake.userAgent(request))
         } catch let problem as EntityProblem {
             throw Problem(problem)
         }

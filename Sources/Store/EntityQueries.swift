@@ -125,12 +125,9 @@ extension GatewayStore {
             guard let datasetId = try db.firstRow("SELECT dataset_id FROM entities WHERE id = ?", entityId, as: { $0[0] as Int64 }),
                 let entity = try EntityRecords.entity(db, datasetId: datasetId, uuid: uuid)
             else { throw StoreError.notFound }
-            let current = entity.current.stored.version
-            if let expectedVersion, expectedVersion != current {
-                throw EntityProblem.staleVersion(current: current, provided: String(expectedVersion))
-            }
             if var change {
-                change.baseVersion = current
+                change.baseVersion = expectedVersion ?? entity.current.stored.version
+                try processor.requireCurrentBase(change)
                 let origin = ChangeOrigin(source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
                 _ = try processor.submit(change, origin: origin)
             }
@@ -167,13 +164,11 @@ extension GatewayStore {
 
     /// Creates or updates entities over the API with the same rules as submissions; any problem rejects
     /// the whole request and writes nothing.
-    /// With `requireCurrentBase`, an update applies only while its base version is still current (else 409.15).
     public func applyAPIChanges(
-        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?, requireCurrentBase: Bool = false
+        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?
     ) async throws -> [EntityRef] {
         try await write { db in
             let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: self.observer))
-            if requireCurrentBase { try changes.forEach(processor.requireCurrentBase) }
             let origin = ChangeOrigin(
                 source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
             var applied: [EntityRef] = []

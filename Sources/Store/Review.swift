@@ -13,14 +13,6 @@ extension GatewayStore {
         }
     }
 
-    /// Clears the entity's conflict: everything up to its current version counts as reviewed.
-    public func resolveConflict(entityId: Int64, actorId: Int64) async throws {
-        try await write { db in
-            let (processor, uuid, dataset) = try self.processor(db, forEntity: entityId)
-            try processor.resolve(uuid: uuid, datasetName: dataset, actorId: actorId)
-        }
-    }
-
     /// How many submissions wait for approval before their entity work in this dataset.
     public func pendingSubmissionCount(datasetId: Int64) async throws -> Int {
         try await read { db in try Pending.count(db, datasetId: datasetId) }
