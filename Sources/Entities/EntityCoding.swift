@@ -27,6 +27,8 @@ extension ChangeOrigin {
             "actorId": JSONValue(actorId), "userAgent": JSONValue(userAgent), "receivedAt": .string(receivedAt),
             "event": .string(event),
         ]
+        if let eventId { object["eventId"] = .int(eventId) }
+        if let details { object["details"] = .object(details) }
         if case .submission(let submissionId, let defId, let instanceId, let index) = source {
             object["submissionId"] = .int(submissionId)
             object["submissionDefId"] = .int(defId)
@@ -48,6 +50,6 @@ extension ChangeOrigin {
         }
         self.init(
             source: source, actorId: json["actorId"]?.intValue, userAgent: json["userAgent"]?.stringValue,
-            receivedAt: receivedAt, event: event)
+            receivedAt: receivedAt, event: event, eventId: json["eventId"]?.intValue, details: json["details"]?.objectValue)
     }
 }

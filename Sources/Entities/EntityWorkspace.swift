@@ -145,13 +145,22 @@ public struct ChangeOrigin: Sendable, Equatable {
     public var receivedAt: String
     /// The submission event that triggered processing (`submission.create`, `submission.update.version`, ...).
     public var event: String
+    /// The audit row that logged `event`; nil for API changes.
+    public var eventId: Int64?
+    /// What an API client said of where the data came from (a bulk upload's file name and size).
+    public var details: JSONObject?
 
-    public init(source: Source, actorId: Int64?, userAgent: String?, receivedAt: String, event: String) {
+    public init(
+        source: Source, actorId: Int64?, userAgent: String?, receivedAt: String, event: String, eventId: Int64? = nil,
+        details: JSONObject? = nil
+    ) {
         self.source = source
         self.actorId = actorId
         self.userAgent = userAgent
         self.receivedAt = receivedAt
         self.event = event
+        self.eventId = eventId
+        self.details = details
     }
 }
 

@@ -34,7 +34,7 @@ enum EntityRepresentation {
     }
 
     /// One item of the versions list: the version as reviewers read it, with its traceable source.
-    static func reviewedVersion(_ record: EntityVersionRecord, review: ReviewedVersion) -> JSONObject {
+    static func reviewedVersion(_ record: EntityVersionRecord, review: ReviewedVersion, provenance: VersionProvenance?) -> JSONObject {
         var object = version(record, full: true)
         object["conflict"] = JSONValue(review.conflict?.rawValue)
         object["resolved"] = .bool(review.resolved)
@@ -44,7 +44,7 @@ enum EntityRepresentation {
         object["relevantToConflict"] = .bool(review.relevantToConflict)
         object["appliedAs"] = .string(record.stored.appliedAs.rawValue)
         object["forced"] = .bool(record.stored.forced)
-        object["source"] = .object(source(record.source))
+        object["source"] = .object(source(record.source, provenance: provenance))
         return object
     }
 
@@ -64,15 +64,37 @@ enum EntityRepresentation {
             })
     }
 
-    static func source(_ source: VersionSource) -> JSONObject {
-        var object: JSONObject = [
-            "event": JSONValue(source.event), "receivedAt": .string(source.receivedAt),
-            "processingStartedAt": .string(source.startedAt), "committedAt": .string(source.committedAt),
-        ]
-        if let instanceId = source.instanceId {
-            object["submission"] = ["instanceId": .string(instanceId), "submissionId": JSONValue(source.submissionId)]
+    /// Central's `source` of a version: the triggering event's audit and the submission behind it, or
+    /// what the API client said of its data (`{}` when nothing); then our traceability times.
+    static func source(_ source: VersionSource, provenance: VersionProvenance?) -> JSONObject {
+        var object: JSONObject
+        if let event = provenance?.event {
+            object = ["event": .object(Representation.audit(event.audit, actor: event.actor))]
+            if let submission = submission(provenance) { object["submission"] = .object(submission) }
         } else {
-            object["api"] = true
+            object = source.details ?? [:]
+        }
+        object["receivedAt"] = .string(source.receivedAt)
+        object["processingStartedAt"] = .string(source.startedAt)
+        object["committedAt"] = .string(source.committedAt)
+        return object
+    }
+
+    /// What the submission's creation audit keeps, overlaid by the live submission while it and its form exist.
+    private static func submission(_ provenance: VersionProvenance?) -> JSONObject? {
+        guard let provenance, provenance.creation != nil || provenance.submission != nil else { return nil }
+        var object: JSONObject = [:]
+        if let creation = provenance.creation {
+            object["instanceId"] = JSONValue(creation.instanceId)
+            object["createdAt"] = .string(creation.loggedAt)
+            object["submitter"] = creation.submitter.map { .object(Representation.actor($0)) } ?? .null
+        }
+        if let live = provenance.submission {
+            var full = Representation.submission(live.record, submitter: live.submitter)
+            full["submitter"] = live.submitter.map { .object(Representation.actor($0)) } ?? .null
+            full["currentVersion"] = .object(Representation.submissionVersion(live.record.current, submitter: live.currentSubmitter))
+            full["xmlFormId"] = .string(live.xmlFormId)
+            for (key, value) in full.pairs { object[key] = value }
         }
         return object
     }

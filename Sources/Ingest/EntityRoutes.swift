@@ -26,12 +26,23 @@ extension Gateway {
                         field: "entities", value: "(\(items.count) entities)",
                         reason: "at most \(configuration.bulkEntityLimit) entities may be created in one request; send them in batches.")
                 }
-                guard body["source"]?["name"]?.stringValue != nil else { throw Problem.missingParameter("source.name") }
+                guard let name = body["source"]?["name"]?.stringValue else { throw Problem.missingParameter("source.name") }
                 let changes = try items.map { item -> EntityChange in
                     guard let object = item.objectValue else { throw Problem.invalidDataType(field: "entities", expected: "object") }
                     return try EntityRequests.change(from: object, dataset: detail, creating: true)
                 }
-                try await applyOverAPI(changes, detail: detail, actor: actor, request: request)
+                // What Central keeps of a bulk upload as each version's source.
+                var source: JSONObject = ["name": .string(name)]
+                switch body["source"]?["size"] {
+                case nil, .null, .int(0): break
+                case .int(let size): source["size"] = .int(size)
+                case .double(let size): source["size"] = .double(size)
+                default: throw Problem.invalidDataType(field: "size", expected: "number")
+                }
+                source["count"] = .int(Int64(changes.count))
+                let userAgent = SubmissionIntake.userAgent(request)
+                source["userAgent"] = userAgent.isEmpty ? .null : .string(userAgent)
+                try await applyOverAPI(changes, detail: detail, actor: actor, request: request, source: source)
                 return JSONResponse.success
             }
             let change = try EntityRequests.change(from: body, dataset: detail, creating: true)
@@ -42,20 +53,31 @@ extension Gateway {
 
         router.get(RouterPath("\(entities)/:uuid")) { request, context in
             let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
-            return JSONResponse.make(.object(EntityRepresentation.entity(entity, full: true)))
+            var object = EntityRepresentation.entity(entity, full: true)
+            if request.wantsExtendedMetadata {
+                var creators = ActorCache(store: store)
+                object["creator"] = try await creators.object(entity.creatorId)
+                var current = object["currentVersion"]?.objectValue ?? [:]
+                current["creator"] = try await creators.object(entity.current.creatorId)
+                object["currentVersion"] = .object(current)
+            }
+            return JSONResponse.make(.object(object))
         }
 
         router.get(RouterPath("\(entities)/:uuid/versions")) { request, context in
             let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
             let (versions, resolvedThrough) = try await store.entityHistory(entityId: entity.id)
+            let provenance = try await store.versionProvenance(entityId: entity.id)
             let reviewed = VersionHistory.review(versions.map(\.stored), resolvedThrough: resolvedThrough)
             let onlyRelevant = request.flag("relevantToConflict")
-            return JSONResponse.make(
-                .array(
-                    zip(versions, reviewed).compactMap { record, review in
-                        onlyRelevant && !review.relevantToConflict
-                            ? nil : .object(EntityRepresentation.reviewedVersion(record, review: review))
-                    }))
+            var creators = request.wantsExtendedMetadata ? ActorCache(store: store) : nil
+            var items: [JSONValue] = []
+            for (record, review) in zip(versions, reviewed) where !onlyRelevant || review.relevantToConflict {
+                var object = EntityRepresentation.reviewedVersion(record, review: review, provenance: provenance[record.id])
+                if creators != nil { object["creator"] = try await creators?.object(record.creatorId) }
+                items.append(.object(object))
+            }
+            return JSONResponse.make(.array(items))
         }
 
         router.get(RouterPath("\(entities)/:uuid/diffs")) { request, context in
@@ -65,7 +87,7 @@ extension Gateway {
 
         router.get(RouterPath("\(entities)/:uuid/audits")) { request, context in
             let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
-            return try await renderAudits(try await store.audits(entityId: entity.id), extended: request.wantsExtendedMetadata)
+            return try await renderEntityAudits(entity)
         }
 
         router.patch(RouterPath("\(entities)/:uuid")) { request, context in
@@ -118,15 +140,34 @@ extension Gateway {
     }
 
     func applyOverAPI(
-        _ changes: [EntityChange], detail: DatasetDetail, actor: Actor, request: Request
+        _ changes: [EntityChange], detail: DatasetDetail, actor: Actor, request: Request, source: JSONObject? = nil
     ) async throws {
         do {
             _ = try await store.applyAPIChanges(
                 projectId: detail.dataset.projectId, changes: changes, actorId: actor.id,
-                userAgent: SubmissionIntake.userAgent(request))
+                userAgent: SubmissionIntake.userAgent(request), source: source)
         } catch let problem as EntityProblem {
             throw Problem(problem)
         }
+    }
+
+    /// Central's entity audits: each with its actor, and with the `source` of the version it names
+    /// (`{}` for audits that name none, such as a delete).
+    func renderEntityAudits(_ entity: EntityRecord) async throws -> Response {
+        let audits = try await store.audits(entityId: entity.id)
+        let versions = Dictionary(uniqueKeysWithValues: try await store.entityVersions(entityId: entity.id).map { ($0.id, $0) })
+        let provenance = try await store.versionProvenance(entityId: entity.id)
+        var actors = ActorCache(store: store)
+        var rendered: [JSONValue] = []
+        for audit in audits {
+            var object = Representation.audit(audit, actor: try await actors.actor(audit.actorId))
+            var details = audit.details.objectValue ?? [:]
+            let version = details["entityDefId"]?.intValue.flatMap { versions[$0] }
+            details["source"] = .object(version.map { EntityRepresentation.source($0.source, provenance: provenance[$0.id]) } ?? [:])
+            object["details"] = .object(details)
+            rendered.append(.object(object))
+        }
+        return JSONResponse.make(.array(rendered))
     }
 
     /// The live entity named in the URL.
@@ -134,7 +175,9 @@ extension Gateway {
         Actor, DatasetDetail, EntityRecord
     ) {
         let (actor, detail) = try await dataset(request, context, capability)
-        let uuid = try context.parameters.decoded("uuid").lowercased()
+        // Central accepts the `uuid:` prefix that the entity's XML id carries.
+        var uuid = try context.parameters.decoded("uuid").lowercased()
+        if uuid.hasPrefix("uuid:") { uuid.removeFirst("uuid:".count) }
         guard let entity = try await store.entity(datasetId: detail.dataset.id, uuid: uuid) else { throw Problem.notFound }
         return (actor, detail, entity)
     }

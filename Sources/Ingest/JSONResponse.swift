@@ -84,6 +84,17 @@ extension Request {
     var wantsExtendedMetadata: Bool {
         headers[HeaderNames.extendedMetadata]?.lowercased() == "true"
     }
+
+    /// Central's `X-Action-Notes`, percent-decoded, for the audit of the action; 400.6 when it does not decode.
+    func actionNotes() throws -> String? {
+        guard let raw = headers[HeaderNames.actionNotes] else { return nil }
+        guard let notes = raw.removingPercentEncoding else {
+            throw Problem(
+                code: 400.6, message: "An expected header field (x-action-notes) did not match the expected format.",
+                details: ["field": "x-action-notes"])
+        }
+        return notes
+    }
 }
 
 extension JSONValue {
@@ -109,6 +120,7 @@ extension Parameters {
 /// Header names built once: making an HTTPField.Name lower-cases it, and these are read on every request.
 enum HeaderNames {
     static let extendedMetadata = HTTPField.Name("X-Extended-Metadata")!
+    static let actionNotes = HTTPField.Name("X-Action-Notes")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let odkClient = HTTPField.Name("X-ODK-Client")!
     static let odataVersion = HTTPField.Name("OData-Version")!

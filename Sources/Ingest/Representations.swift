@@ -108,7 +108,7 @@ enum Representation {
         var object: JSONObject = [
             "id": .int(audit.id), "actorId": JSONValue(audit.actorId), "action": .string(audit.action),
             "acteeId": JSONValue(audit.acteeId), "details": audit.details, "loggedAt": .string(audit.loggedAt),
-            "notes": .null,
+            "notes": JSONValue(audit.notes),
         ]
         if let actor { object["actor"] = .object(self.actor(actor)) }
         return object

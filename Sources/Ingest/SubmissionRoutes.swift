@@ -56,7 +56,8 @@ extension Gateway {
             guard states.contains(state) else {
                 throw Problem.unexpectedValue(field: "state", value: state, reason: "not a recognized state name")
             }
-            let updated = try await store.setReviewState(submissionId: submission.id, state: state, actorId: actor.id)
+            let updated = try await store.setReviewState(
+                submissionId: submission.id, state: state, actorId: actor.id, notes: try request.actionNotes())
             return JSONResponse.make(.object(Representation.submission(updated)))
         }
 
@@ -172,14 +173,9 @@ extension Gateway {
 
     func renderAudits(_ audits: [AuditRecord], extended: Bool) async throws -> Response {
         var rendered: [JSONValue] = []
-        var actors: [Int64: Actor] = [:]
+        var actors = ActorCache(store: store)
         for audit in audits {
-            var actor: Actor?
-            if extended, let id = audit.actorId {
-                if actors[id] == nil { actors[id] = try await store.actor(id: id) }
-                actor = actors[id]
-            }
-            rendered.append(.object(Representation.audit(audit, actor: actor)))
+            rendered.append(.object(Representation.audit(audit, actor: extended ? try await actors.actor(audit.actorId) : nil)))
         }
         return JSONResponse.make(.array(rendered))
     }

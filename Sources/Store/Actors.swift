@@ -49,7 +49,8 @@ extension GatewayStore {
                 throw StoreError.emailTaken(email)
             }
             let now = Timestamp.now()
-            try db.run("INSERT INTO actors (type, display_name, created_at, actee_id) VALUES ('user', ?, ?, ?)", displayName ?? email, now,
+            try db.run(
+                "INSERT INTO actors (type, display_name, created_at, actee_id) VALUES ('user', ?, ?, ?)", displayName ?? email, now,
                 Actee.newId())
             let id = db.lastInsertedRowID
             try db.run(
@@ -133,7 +134,8 @@ extension GatewayStore {
     public func createAppUser(projectId: Int64, displayName: String, token: String, createdBy: Int64) async throws -> AppUserRecord {
         try await write { db in
             let now = Timestamp.now()
-            try db.run("INSERT INTO actors (type, display_name, created_at, actee_id) VALUES ('field_key', ?, ?, ?)", displayName, now,
+            try db.run(
+                "INSERT INTO actors (type, display_name, created_at, actee_id) VALUES ('field_key', ?, ?, ?)", displayName, now,
                 Actee.newId())
             let id = db.lastInsertedRowID
             try db.run(

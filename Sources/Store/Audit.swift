@@ -12,21 +12,26 @@ public struct AuditRecord: Sendable, Equatable {
     public var acteeId: String?
     public var details: JSONValue
     public var loggedAt: String
+    /// The request's `X-Action-Notes`, where it gave one.
+    public var notes: String?
 }
 
 enum Audit {
-    /// Writes one audit; `submissionId` and `entityId` let the submission's and the entity's audit lists find it.
+    /// Writes one audit and returns its row id; `submissionId` and `entityId` let the submission's and the
+    /// entity's audit lists find it.
+    @discardableResult
     static func log(
         _ db: Database, actorId: Int64?, action: String, acteeType: String?, acteeId: Int64?, details: JSONObject,
-        submissionId: Int64? = nil, entityId: Int64? = nil
-    ) throws {
+        submissionId: Int64? = nil, entityId: Int64? = nil, notes: String? = nil
+    ) throws -> Int64 {
         let submission = submissionId ?? (acteeType == "submission" ? acteeId : nil)
         try db.run(
             """
-            INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id, notes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now(), submission,
-            entityId ?? (acteeType == "entity" ? acteeId : nil))
+            entityId ?? (acteeType == "entity" ? acteeId : nil), notes)
+        return db.lastInsertedRowID
     }
 
     static func record(_ row: Row) -> AuditRecord {
@@ -34,7 +39,7 @@ enum Audit {
         return AuditRecord(
             id: row["id"], actorId: row["actor_id"], action: row["action"], acteeType: row["actee_type"],
             acteeId: row["central_actee_id"], details: text.flatMap { try? JSONValue.parse($0) } ?? .null,
-            loggedAt: row["logged_at"])
+            loggedAt: row["logged_at"], notes: row["notes"])
     }
 }
 
@@ -44,12 +49,14 @@ extension GatewayStore {
         try await read { db in
             if let action {
                 return try Row.fetchAll(
-                    try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?"),
+                    try db.cachedStatement(
+                        sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE action = ? ORDER BY logged_at DESC, id DESC LIMIT ?"),
                     arguments: [action, limit]
                 ).map(Audit.record)
             }
             return try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?"), arguments: [limit]
+                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits ORDER BY logged_at DESC, id DESC LIMIT ?"),
+                arguments: [limit]
             )
             .map(Audit.record)
         }
@@ -59,7 +66,8 @@ extension GatewayStore {
     public func audits(submissionId: Int64) async throws -> [AuditRecord] {
         try await read { db in
             try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC"),
+                try db.cachedStatement(
+                    sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE submission_id = ? ORDER BY logged_at DESC, id DESC"),
                 arguments: [submissionId]
             ).map(Audit.record)
         }
@@ -69,7 +77,8 @@ extension GatewayStore {
     public func audits(entityId: Int64) async throws -> [AuditRecord] {
         try await read { db in
             try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC"),
+                try db.cachedStatement(
+                    sql: "SELECT *, \(Actee.centralIdColumn) FROM audits WHERE entity_id = ? ORDER BY logged_at DESC, id DESC"),
                 arguments: [entityId]
             ).map(Audit.record)
         }

@@ -33,6 +33,8 @@ public struct VersionSource: Sendable, Equatable {
     public var submissionDefId: Int64?
     public var instanceId: String?
     public var event: String?
+    /// What a bulk upload said of where its rows came from (Central's `{name, size, count, userAgent}`).
+    public var details: JSONObject?
     public var receivedAt: String
     public var startedAt: String
     public var committedAt: String
@@ -42,7 +44,7 @@ enum EntityRecords {
     /// The columns `version(_:)` reads, in its order.
     static let versionColumns = """
         \(EntityRows.versionColumns), id, version = (SELECT current_version FROM entities WHERE id = entity_id), creator_id, user_agent, created_at, source_submission_id,
-        source_submission_def_id, source_instance_id, source_event, received_at, started_at
+        source_submission_def_id, source_instance_id, source_event, received_at, started_at, source_details
         """
 
     static func version(_ row: SQLRow) -> EntityVersionRecord {
@@ -53,6 +55,7 @@ enum EntityRecords {
             userAgent: userAgent ?? "", createdAt: row[next + 4],
             source: VersionSource(
                 submissionId: row[next + 5], submissionDefId: row[next + 6], instanceId: row[next + 7], event: row[next + 8],
+                details: (row[next + 11] as String?).flatMap { try? JSONValue.parse($0) }?.objectValue,
                 receivedAt: row[next + 9], startedAt: row[next + 10], committedAt: row[next + 4]))
     }
 
@@ -163,14 +166,14 @@ extension GatewayStore {
     }
 
     /// Creates or updates entities over the API with the same rules as submissions; any problem rejects
-    /// the whole request and writes nothing.
+    /// the whole request and writes nothing. `source` is what a bulk upload said of where its rows came from.
     public func applyAPIChanges(
-        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?
+        projectId: Int64, changes: [EntityChange], actorId: Int64, userAgent: String?, source: JSONObject? = nil
     ) async throws -> [EntityRef] {
         try await write { db in
             let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: self.observer))
             let origin = ChangeOrigin(
-                source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api")
+                source: .api, actorId: actorId, userAgent: userAgent, receivedAt: Timestamp.now(), event: "api", details: source)
             var applied: [EntityRef] = []
             for change in changes {
                 if case .applied(let entity, _) = try processor.submit(change, origin: origin) { applied.append(entity) }

@@ -54,13 +54,14 @@ enum EntityRows {
             INSERT INTO entity_versions (entity_id, version, base_version, branch_id, trunk_version, branch_base_version,
               label, data, data_received, conflict, conflicting_properties, applied_as, forced, creator_id,
               user_agent, source_submission_id, source_submission_def_id, source_instance_id, source_block_index,
-              source_event, received_at, started_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              source_event, source_event_id, source_details, received_at, started_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, entityId, version.version, version.baseVersion, version.branchId, version.trunkVersion, version.branchBaseVersion,
             version.label, written.data, written.dataReceived,
             version.conflict?.rawValue, version.conflictingProperties.map { JSONValue.array($0.map(JSONValue.string)).serialized() },
             version.appliedAs.rawValue, version.forced, origin.actorId, origin.userAgent ?? "", submissionId, defId,
-            instanceId, blockIndex, origin.event, origin.receivedAt, startedAt, createdAt)
+            instanceId, blockIndex, origin.event, origin.eventId, origin.details.map { JSONValue.object($0).serialized() },
+            origin.receivedAt, startedAt, createdAt)
         return written
     }
 
@@ -146,13 +147,6 @@ enum EntityAudits {
         details["entityDefId"] = JSONValue(defId)
         details["entity"] = ["uuid": .string(entity.uuid), "dataset": .string(datasetName)]
         details["version"] = .int(Int64(version))
-        var source: JSONObject = ["event": .string(origin.event)]
-        if case .submission(let id, _, let instanceId, _) = origin.source {
-            source["submission"] = ["submissionId": .int(id), "instanceId": .string(instanceId)]
-        } else {
-            source["api"] = true
-        }
-        details["source"] = .object(source)
         try Audit.log(
             db, actorId: origin.actorId, action: action, acteeType: "entity", acteeId: entity.id, details: details,
             submissionId: origin.source.submissionId, entityId: entity.id)

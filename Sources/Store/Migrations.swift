@@ -16,6 +16,7 @@ enum Migrations {
         migrator.registerMigration("v8-fewer-random-index-pages", migrate: fewerRandomIndexPages)
         migrator.registerMigration("v9-attachment-slots-and-entity-list-revisions", migrate: attachmentSlotsAndEntityListRevisions)
         migrator.registerMigration("v10-actee-ids", migrate: acteeIds)
+        migrator.registerMigration("v11-version-sources-and-notes", migrate: versionSourcesAndNotes)
         return migrator
     }
 
@@ -459,5 +460,24 @@ enum Migrations {
             try db.execute(sql: "CREATE UNIQUE INDEX \(table)_actee ON \(table)(actee_id)")
         }
         try db.execute(sql: "CREATE INDEX entity_backlog_submission ON entity_backlog(submission_id)")
+    }
+
+    /// A version names the audit of the event that triggered it (Central shows that audit, with its actor
+    /// and notes, as the version's `source.event`) and keeps what a bulk upload said of its source. Audits
+    /// keep the request's `X-Action-Notes`. Older versions get the latest audit of their event for their
+    /// submission logged before them.
+    private static func versionSourcesAndNotes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE entity_versions ADD COLUMN source_event_id INTEGER;
+                ALTER TABLE entity_versions ADD COLUMN source_details TEXT;
+                ALTER TABLE audits ADD COLUMN notes TEXT;
+                UPDATE entity_versions SET source_event_id = (
+                  SELECT a.id FROM audits a
+                  WHERE a.submission_id = entity_versions.source_submission_id AND a.action = entity_versions.source_event
+                    AND a.logged_at <= entity_versions.created_at
+                  ORDER BY a.logged_at DESC, a.id DESC LIMIT 1)
+                WHERE source_submission_id IS NOT NULL;
+                """)
     }
 }

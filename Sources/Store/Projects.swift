@@ -22,7 +22,8 @@ public struct ProjectRecord: Sendable, Equatable {
 extension GatewayStore {
     public func createProject(name: String, description: String?, actorId: Int64) async throws -> ProjectRecord {
         try await write { db in
-            try db.run("INSERT INTO projects (name, description, created_at, actee_id) VALUES (?, ?, ?, ?)", name, description, Timestamp.now(),
+            try db.run(
+                "INSERT INTO projects (name, description, created_at, actee_id) VALUES (?, ?, ?, ?)", name, description, Timestamp.now(),
                 Actee.newId())
             let id = db.lastInsertedRowID
             try Audit.log(

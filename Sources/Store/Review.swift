@@ -27,7 +27,7 @@ extension GatewayStore {
             if !required { details["autoConvert"] = .bool(convert == true) }
             try Audit.log(db, actorId: actorId, action: "dataset.update", acteeType: "dataset", acteeId: datasetId, details: details)
             if !required && convert == true {
-                try Pending.process(db, datasetId: datasetId, submissionId: nil, releaseEvent: nil, observer: self.observer)
+                try Pending.process(db, datasetId: datasetId, submissionId: nil, releasedBy: nil, observer: self.observer)
             }
         }
     }
@@ -52,11 +52,13 @@ enum Pending {
     }
 
     /// Applies waiting changes (of one dataset, or of one submission), oldest first, and forgets them.
-    /// `releaseEvent` names the approval that released them; nil (for `convert`) keeps the submission's own event.
+    /// `releasedBy` names the approval that released them; nil (for `convert`) keeps the submission's own event.
     /// An approval releases only what still waits for it: not after approval was switched off.
-    static func process(_ db: Database, datasetId: Int64?, submissionId: Int64?, releaseEvent: String?, observer: StoreObserver?) throws {
+    static func process(
+        _ db: Database, datasetId: Int64?, submissionId: Int64?, releasedBy: TriggeringEvent?, observer: StoreObserver?
+    ) throws {
         var conditions = ["s.deleted_at IS NULL", "f.deleted_at IS NULL"]
-        if releaseEvent != nil { conditions.append("(SELECT approval_required FROM datasets WHERE id = p.dataset_id) = 1") }
+        if releasedBy != nil { conditions.append("(SELECT approval_required FROM datasets WHERE id = p.dataset_id) = 1") }
         var arguments: [any DatabaseValueConvertible] = []
         if let datasetId {
             conditions.append("p.dataset_id = ?")
@@ -79,7 +81,7 @@ enum Pending {
             guard let change = EntityChange(json: (try? JSONValue.parse(row["change"] as String)) ?? .null),
                 var origin = ChangeOrigin(json: (try? JSONValue.parse(row["origin"] as String)) ?? .null)
             else { continue }
-            if let releaseEvent { origin.event = releaseEvent }
+            if let releasedBy { (origin.event, origin.eventId) = (releasedBy.action, releasedBy.auditId) }
             let defId: Int64 = row["submission_def_id"]
             if groups.last?.defId == defId {
                 groups[groups.count - 1].changes.append(.success(change))

@@ -25,7 +25,7 @@ enum SubmissionEntityWork {
 
     static func process(
         _ db: Database, projectId: Int64, submissionId: Int64, submissionDefId: Int64, instanceId: String,
-        blocks: [PreparedEntityBlock], actorId: Int64?, userAgent: String?, receivedAt: String, event: String,
+        blocks: [PreparedEntityBlock], actorId: Int64?, userAgent: String?, receivedAt: String, event: TriggeringEvent,
         approved: Bool, observer: StoreObserver?
     ) throws {
         guard !blocks.isEmpty else { return }
@@ -33,9 +33,15 @@ enum SubmissionEntityWork {
             ChangeOrigin(
                 source: .submission(
                     submissionId: submissionId, submissionDefId: submissionDefId, instanceId: instanceId, blockIndex: block.index),
-                actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event)
+                actorId: actorId, userAgent: userAgent, receivedAt: receivedAt, event: event.action, eventId: event.auditId)
         }
         let processor = EntityProcessor(workspace: SQLiteEntityWorkspace(db: db, projectId: projectId, observer: observer))
         try processor.applySubmission(blocks.map(\.change), origins: origins, approved: approved)
     }
+}
+
+/// The audited event that sets entity work going: its action and the audit row that logged it.
+struct TriggeringEvent {
+    var action: String
+    var auditId: Int64
 }

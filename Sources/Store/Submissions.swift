@@ -186,18 +186,20 @@ extension GatewayStore {
     }
 
     /// Sets the review state; approving runs the entity work that waited for approval, once.
-    public func setReviewState(submissionId: Int64, state: String, actorId: Int64) async throws -> SubmissionRecord {
+    public func setReviewState(submissionId: Int64, state: String, actorId: Int64, notes: String? = nil) async throws -> SubmissionRecord {
         try await write { db in
             try db.run("UPDATE submissions SET review_state = ?, updated_at = ? WHERE id = ?", state, Timestamp.now(), submissionId)
             let defId = try Int64.fetchOne(
                 try db.cachedStatement(sql: "SELECT id FROM submission_defs WHERE submission_id = ? AND current = 1"),
                 arguments: [submissionId])
-            try Audit.log(
-                db, actorId: actorId, action: "submission.update", acteeType: "submission", acteeId: submissionId,
-                details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)])
+            let eventId = try Audit.log(
+                db, actorId: actorId, action: ApprovalRule.releaseEvent, acteeType: "submission", acteeId: submissionId,
+                details: ["submissionId": .int(submissionId), "submissionDefId": JSONValue(defId), "reviewState": .string(state)],
+                notes: notes)
             if ApprovalRule.releases(reviewState: state) {
                 try Pending.process(
-                    db, datasetId: nil, submissionId: submissionId, releaseEvent: ApprovalRule.releaseEvent, observer: self.observer)
+                    db, datasetId: nil, submissionId: submissionId,
+                    releasedBy: TriggeringEvent(action: ApprovalRule.releaseEvent, auditId: eventId), observer: self.observer)
             }
             return try Submissions.submission(db, id: submissionId)!
         }
@@ -326,13 +328,13 @@ enum Submissions {
         let defId = try insertDef(db, submissionId: submissionId, formDefId: formDefId, xml: xml, parsed: parsed, origin: origin, at: now)
         try SubmissionAttachments.createSlots(db, defId: defId, names: parsed.attachmentNames)
         try SubmissionAttachments.fillNew(db, defId: defId, attachments: attachments)
-        try Audit.log(
+        let eventId = try Audit.log(
             db, actorId: origin.actorId, action: event, acteeType: "submission", acteeId: submissionId,
             details: ["submissionId": .int(submissionId), "instanceId": .string(parsed.instanceId), "submissionDefId": .int(defId)])
         try SubmissionEntityWork.process(
             db, projectId: projectId, submissionId: submissionId, submissionDefId: defId, instanceId: parsed.instanceId,
             blocks: blocks, actorId: origin.actorId, userAgent: origin.userAgent, receivedAt: now,
-            event: event, approved: false, observer: observer)
+            event: TriggeringEvent(action: event, auditId: eventId), approved: false, observer: observer)
         return defId
     }
 

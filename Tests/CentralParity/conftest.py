@@ -275,10 +275,6 @@ def pytest_configure(config):
 KNOWN_DIFFERENCES = {
     'test_dataset_approval.py::test_should_return_approvalentitylist_as_the_type_attribute_of_mediafile_for_datasets_that_require_approval':
         "manifest: no approvalEntityList type, integrityUrl or Central's indentation; entities.csv has no ETag",
-    'test_dataset_approval.py::test_should_automatically_convert_pending_submissions':
-        "entity audits: details.source.event/submission not Central's objects",
-    'test_dataset_approval.py::test_should_do_something_reasonable_with_pending_submissions_when_they_contain_entity_updates':
-        "entity audits: details.source.event/submission not Central's objects",
     'test_entities_from_repeats.py::test_should_reject_form_with_save_tos_on_repeat_but_entity_declaration_outside_of_a_repeat':
         'form parse: leading whitespace before <?xml refused; rule 400.25 missing',
     'test_entities_from_repeats.py::test_should_assign_properties_to_dataset_trees_in_a_repeat_group':
@@ -289,46 +285,8 @@ KNOWN_DIFFERENCES = {
         'dataset detail: extra entities/conflicts keys, lastUpdate null, no sourceForms.repeatPath',
     'test_entities_from_repeats.py::test_should_note_behavior_when_one_entity_in_a_submission_causes_entire_submission_to_be_held_in_backlog':
         'force applies a held block of a submission that already made an entity (Central holds whole submissions)',
-    'test_entity_patch_and_resolve.py::test_should_resolve_the_conflict_with_updating_data':
-        'entity audits carry actor only with X-Extended-Metadata',
-    'test_entity_reads_and_audits.py::test_should_strip_uuid_prefix_from_query_param_in_entity_requests':
-        'uuid: prefix in entity URL not stripped',
-    'test_entity_reads_and_audits.py::test_should_return_full_extended_entity':
-        'X-Extended-Metadata creator objects not added',
-    'test_entity_reads_and_audits.py::test_should_return_current_version_of_entity_data_when_updated':
-        'X-Extended-Metadata creator objects not added',
-    'test_entity_reads_and_audits.py::test_should_not_mince_the_object_properties':
-        'X-Extended-Metadata creator objects not added',
-    'test_entity_reads_and_audits.py::test_should_return_all_versions_of_the_entity_extended':
-        'X-Extended-Metadata creator objects not added',
-    'test_entity_reads_and_audits.py::test_should_return_all_versions_of_the_entity_conflicts':
-        'version source.event is a string, not the triggering audit',
-    'test_entity_reads_and_audits.py::test_should_get_version_source_with_source_details_even_when_there_is_no_corresponding_submission_event':
-        'bulk-create source (name, size, count) not stored',
     'test_entity_reads_and_audits.py::test_should_return_differences_between_the_version_of_an_entity':
         "/diffs key order: ours is received order, Central's label first then jsonb order",
-    'test_entity_reads_and_audits.py::test_should_return_audit_logs_of_the_entity_including_updates_via_api_and_submission':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_audit_logs_of_the_entity_when_it_is_created_via_post_api':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_the_latest_instance_name_of_a_source_submission':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_not_include_submission_or_source_event_when_entity_created_or_updated_via_api':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_source_when_entity_created_via_submission_approval':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_source_when_entity_created_via_submission_creation':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_source_when_entity_updated_via_submission':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_instanceid_even_when_submission_is_deleted':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_instanceid_even_when_form_is_deleted':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_entity_audits_even_when_submission_and_its_logs_are_deleted':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
-    'test_entity_reads_and_audits.py::test_should_return_right_approval_details_when_we_have_multiple_approvals':
-        "entity audits: actor missing without extended metadata; details.source not Central's shape",
     'test_entity_reads_and_audits.py::test_should_return_paginated_audit_logs_of_the_entity':
         'no offset/limit on entity audits',
     'test_offline_entities.py::test_should_not_process_update_submission_in_backlog_if_approvalrequired_is_true':

@@ -50,7 +50,8 @@ import Testing
             #expect(try await versions(harness, project) == [1])
             let created = try await harness.send(.get, "/v1/projects/\(project)/datasets/trees/entities/\(Self.tree)/versions").json()
             #expect(
-                created.arrayValue?.first?["source"]?["event"]?.stringValue == "submission.update", "made by the approval, not the arrival")
+                created.arrayValue?.first?["source"]?["event"]?["action"]?.stringValue == "submission.update",
+                "made by the approval, not the arrival")
             try await review(harness, project, number: 1, "approved")
             try await review(harness, project, number: 1, "rejected")
             try await review(harness, project, number: 1, "approved")

@@ -8,7 +8,7 @@ import Testing
     static let all = [
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
         "v7-current-version-from-entity", "v8-fewer-random-index-pages", "v9-attachment-slots-and-entity-list-revisions",
-        "v10-actee-ids",
+        "v10-actee-ids", "v11-version-sources-and-notes",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
@@ -194,6 +194,44 @@ extension MigrationTests {
         let store = try GatewayStore(path: path)
         let ids = try await store.read { db in try String.fetchAll(db, sql: "SELECT actee_id FROM actors ORDER BY id") }
         #expect(ids.count == 2 && Set(ids).count == 2)
-        #expect(ids.allSatisfy { $0.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil })
+        #expect(
+            ids.allSatisfy {
+                $0.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil
+            })
+    }
+
+    /// v11 links each stored version to the audit of the event that made it: of that action, for that
+    /// submission, the latest logged before the version (a later re-approval is not its source).
+    @Test func storedVersionsAreLinkedToTheEventThatMadeThem() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v10-actee-ids")
+        try await old.write { db in
+            let (t0, t1, t2, t3) = (
+                "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:03.000Z"
+            )
+            try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?)", arguments: [t0])
+            try db.execute(sql: "INSERT INTO forms (project_id, xml_form_id, created_at) VALUES (1, 'trees', ?)", arguments: [t0])
+            try db.execute(sql: "INSERT INTO submissions (form_id, instance_id, created_at) VALUES (1, 'one', ?)", arguments: [t0])
+            try db.execute(
+                sql: "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (1, 'trees', ?, ?)", arguments: [t0, t0])
+            try db.execute(
+                sql: "INSERT INTO entities (dataset_id, uuid, current_version, created_at) VALUES (1, 'u-1', 1, ?)", arguments: [t2])
+            for (action, at) in [("submission.create", t0), ("submission.update", t1), ("submission.update", t3)] {
+                try db.execute(
+                    sql:
+                        "INSERT INTO audits (action, actee_type, actee_id, details, logged_at, submission_id) VALUES (?, 'submission', 1, '{}', ?, 1)",
+                    arguments: [action, at])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO entity_versions (entity_id, version, label, data, data_received, applied_as, source_submission_id,
+                      source_event, received_at, started_at, created_at)
+                    VALUES (1, 1, 'Oak', '{}', '{}', 'create', 1, 'submission.update', ?, ?, ?)
+                    """, arguments: [t0, t2, t2])
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let linked = try await store.read { db in try Int64.fetchOne(db, sql: "SELECT source_event_id FROM entity_versions") }
+        #expect(linked == 2, "the approval at t1, not the create at t0 or the re-approval at t3")
+        #expect(try await store.versionProvenance(entityId: 1)[1]?.event?.audit.action == "submission.update")
     }
 }

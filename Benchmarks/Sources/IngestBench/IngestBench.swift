@@ -80,7 +80,8 @@ struct IngestBench: AsyncParsableCommand {
                 String(
                     format:
                         "| %@ | %@ | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f | %d | %.0f | %@ | %.0f | %.0f%% |",
-                    r.name, r.synchronous, r.requests, r.throughput, r.p50, r.p90, r.p99, r.p999, r.max, r.errors, r.holds, r.releases, r.forced,
+                    r.name, r.synchronous, r.requests, r.throughput, r.p50, r.p90, r.p99, r.p999, r.max, r.errors, r.holds, r.releases,
+                    r.forced,
                     r.conflicts,
                     r.backlogAfter, r.peakRSSMB,
                     r.consistencyInvalid == 0 ? "clean (\(r.consistencyChecked))" : "INVALID \(r.consistencyInvalid)",
