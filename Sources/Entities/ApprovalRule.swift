@@ -20,4 +20,10 @@ extension ApprovalRule {
     public static func waits(wantsCreate: Bool, updatesExistingEntity: Bool) -> Bool {
         wantsCreate && !updatesExistingEntity
     }
+
+    /// A forced update whose entity does not exist would create it; where approval is required, only an
+    /// approval may create, so a change that arrived unapproved is dropped instead, as in Central.
+    public static func dropsForcedCreate(approvalRequired: Bool, event: String, entityExists: Bool) -> Bool {
+        approvalRequired && event != releaseEvent && !entityExists
+    }
 }

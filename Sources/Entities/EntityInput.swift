@@ -5,13 +5,16 @@ public enum EntityInput: Sendable, Equatable {
     case change(EntityChange, ChangeOrigin)
     /// The held change from this origin was force-applied.
     case force(ChangeOrigin)
+    /// The held change from this origin was forced off the backlog without effect.
+    case discard(ChangeOrigin)
     case delete
     case resolve
 
     public var kind: String {
         switch self {
         case .change: return "change"
-        case .force: return "force"
+        // Stored under `force` (the log's kinds are fixed by its schema), told apart by `discarded`.
+        case .force, .discard: return "force"
         case .delete: return "delete"
         case .resolve: return "resolve"
         }
@@ -21,6 +24,7 @@ public enum EntityInput: Sendable, Equatable {
         switch self {
         case .change(let change, let origin): return ["change": change.json, "origin": origin.json]
         case .force(let origin): return ["origin": origin.json]
+        case .discard(let origin): return ["origin": origin.json, "discarded": true]
         case .delete, .resolve: return [:]
         }
     }
@@ -34,7 +38,7 @@ public enum EntityInput: Sendable, Equatable {
             self = .change(change, origin)
         case "force":
             guard let origin = json["origin"].flatMap(ChangeOrigin.init(json:)) else { return nil }
-            self = .force(origin)
+            self = json["discarded"]?.boolValue == true ? .discard(origin) : .force(origin)
         case "delete": self = .delete
         case "resolve": self = .resolve
         default: return nil

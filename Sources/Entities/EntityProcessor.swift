@@ -124,6 +124,11 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     /// A forced version does not release the next held change of its branch.
     public func force(_ held: HeldChange) throws {
         guard try workspace.take(held) else { return }
+        if try dropsForcedCreate(held) {
+            try workspace.logInput(.discard(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
+            try workspace.record(.forced(held))
+            return
+        }
         try workspace.logInput(.force(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
         try workspace.record(.forced(held))
         guard try !madeEntityVersionSinceHeld(held) else { return }
@@ -132,6 +137,14 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         } catch let problem as EntityProblem {
             try workspace.record(.failed(origin: held.origin, problem: problem))
         }
+    }
+
+    /// Decided live and logged as `.discard`, since a replay runs without approval.
+    private func dropsForcedCreate(_ held: HeldChange) throws -> Bool {
+        guard let dataset = try workspace.dataset(named: held.change.datasetName) else { return false }
+        return ApprovalRule.dropsForcedCreate(
+            approvalRequired: dataset.approvalRequired, event: held.origin.event,
+            entityExists: try workspace.entity(uuid: held.change.uuid, in: dataset) != nil)
     }
 
     /// One entity action per submission: a held block whose submission has since made an entity version

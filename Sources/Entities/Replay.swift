@@ -19,6 +19,8 @@ public enum Replay {
                 _ = try? workspace.savepoint { try processor.applyAndRelease(change, origin: origin) }
             case .force(let origin):
                 if let held = workspace.backlog.first(where: { $0.origin == origin }) { try? processor.force(held) }
+            case .discard(let origin):
+                if let held = workspace.backlog.first(where: { $0.origin == origin }) { _ = try? workspace.take(held) }
             case .delete:
                 try? processor.delete(uuid: uuid, datasetName: dataset.name, actorId: nil)
             case .resolve:

@@ -54,7 +54,7 @@ enum EntityRepresentation {
             zip(versions, versions.dropFirst()).map { previous, current in
                 let diff = PropertyDiff(received: current.stored.dataWithLabel, against: previous.stored.dataWithLabel)
                 return .array(
-                    diff.changes.map { change in
+                    diff.changes.sorted { centralOrder($0.name, $1.name) }.map { change in
                         var item: JSONObject = [:]
                         if let old = change.old { item["old"] = .string(old) }
                         item["new"] = .string(change.new)
@@ -62,6 +62,14 @@ enum EntityRepresentation {
                         return .object(item)
                     })
             })
+    }
+
+    /// The order Central lists properties in: the label first, then as PostgreSQL keeps `jsonb` keys
+    /// (shorter names first, equal lengths by their bytes).
+    static func centralOrder(_ a: String, _ b: String) -> Bool {
+        if (a == "label") != (b == "label") { return a == "label" }
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
     }
 
     /// Central's `source` of a version: the triggering event's audit and the submission behind it, or

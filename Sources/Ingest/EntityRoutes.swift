@@ -87,7 +87,7 @@ extension Gateway {
 
         router.get(RouterPath("\(entities)/:uuid/audits")) { request, context in
             let (_, _, entity) = try await self.entity(request, context, .readSubmissions)
-            return try await renderEntityAudits(entity)
+            return try await renderEntityAudits(entity, paging: try request.paging())
         }
 
         router.patch(RouterPath("\(entities)/:uuid")) { request, context in
@@ -153,8 +153,8 @@ extension Gateway {
 
     /// Central's entity audits: each with its actor, and with the `source` of the version it names
     /// (`{}` for audits that name none, such as a delete).
-    func renderEntityAudits(_ entity: EntityRecord) async throws -> Response {
-        let audits = try await store.audits(entityId: entity.id)
+    func renderEntityAudits(_ entity: EntityRecord, paging: (offset: Int, limit: Int?)) async throws -> Response {
+        let audits = try await store.audits(entityId: entity.id).dropFirst(paging.offset).prefix(paging.limit ?? Int.max)
         let versions = Dictionary(uniqueKeysWithValues: try await store.entityVersions(entityId: entity.id).map { ($0.id, $0) })
         let provenance = try await store.versionProvenance(entityId: entity.id)
         var actors = ActorCache(store: store)

@@ -85,6 +85,17 @@ extension Request {
         headers[HeaderNames.extendedMetadata]?.lowercased() == "true"
     }
 
+    /// Central's paging parameters `offset` and `limit`: whole numbers, or 400.11.
+    func paging() throws -> (offset: Int, limit: Int?) {
+        func value(_ name: String) throws -> Int? {
+            guard let text = query(name) else { return nil }
+            guard let number = Int(text) else { throw Problem.invalidDataType(field: name, expected: "integer") }
+            guard number >= 0 else { throw Problem.unexpectedValue(field: name, value: text, reason: "it may not be negative") }
+            return number
+        }
+        return (try value("offset") ?? 0, try value("limit"))
+    }
+
     /// Central's `X-Action-Notes`, percent-decoded, for the audit of the action; 400.6 when it does not decode.
     func actionNotes() throws -> String? {
         guard let raw = headers[HeaderNames.actionNotes] else { return nil }

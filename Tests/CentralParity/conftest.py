@@ -285,12 +285,6 @@ KNOWN_DIFFERENCES = {
         'dataset detail: extra entities/conflicts keys, lastUpdate null, no sourceForms.repeatPath',
     'test_entities_from_repeats.py::test_should_note_behavior_when_one_entity_in_a_submission_causes_entire_submission_to_be_held_in_backlog':
         'force applies a held block of a submission that already made an entity (Central holds whole submissions)',
-    'test_entity_reads_and_audits.py::test_should_return_differences_between_the_version_of_an_entity':
-        "/diffs key order: ours is received order, Central's label first then jsonb order",
-    'test_entity_reads_and_audits.py::test_should_return_paginated_audit_logs_of_the_entity':
-        'no offset/limit on entity audits',
-    'test_offline_entities.py::test_should_not_process_update_submission_in_backlog_if_approvalrequired_is_true':
-        'forced update-as-create ignores approval',
 }
 
 

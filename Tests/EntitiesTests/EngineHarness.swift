@@ -7,9 +7,15 @@ final class EngineHarness {
     static let tree = Changes.tree
     static let branchA = Changes.branchA
 
-    let workspace = InMemoryEntityWorkspace(datasets: [EngineHarness.trees])
+    let workspace: InMemoryEntityWorkspace
     var processor: EntityProcessor<InMemoryEntityWorkspace> { EntityProcessor(workspace: workspace) }
     private var submissions: Int64 = 0
+
+    init(approvalRequired: Bool = false) {
+        var trees = Self.trees
+        trees.approvalRequired = approvalRequired
+        workspace = InMemoryEntityWorkspace(datasets: [trees])
+    }
 
     /// Sends one submission carrying `change`, as a phone would.
     func submit(_ change: EntityChange) throws {
