@@ -27,6 +27,10 @@ public enum EntityFormRules {
             var seen = Set<String>()
             for binding in declaration.properties {
                 if !DatasetNaming.isValidPropertyName(binding.property) { return "Invalid entity property name." }
+                let innermostRepeat = form.repeatPaths.filter { binding.path.starts(with: $0) }.map(\.count).max() ?? 0
+                if innermostRepeat > declaration.containerPath.count {
+                    return "Cannot save properties from a repeat on an entity outside of a repeat."
+                }
                 if !seen.insert(binding.property).inserted {
                     return "Multiple Form Fields cannot be saved to a single property."
                 }

@@ -12,7 +12,9 @@ extension Gateway {
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .readDatasets, for: actor)
             var list: [JSONValue] = []
             for dataset in try await store.datasets(projectId: project.id) {
-                list.append(.object(try await withEntityCounts(Representation.dataset(dataset), datasetId: dataset.id)))
+                let object = Representation.dataset(dataset)
+                list.append(
+                    .object(request.wantsExtendedMetadata ? try await withEntityCounts(object, datasetId: dataset.id) : object))
             }
             return JSONResponse.make(.array(list))
         }
@@ -33,12 +35,12 @@ extension Gateway {
             if body["approvalRequired"]?.boolValue == true {
                 try await store.setApprovalRequired(datasetId: detail.dataset.id, required: true, convert: nil, actorId: actor.id)
             }
-            return try await datasetResponse(try await store.dataset(projectId: project.id, name: name) ?? detail)
+            return try await datasetResponse(try await store.dataset(projectId: project.id, name: name) ?? detail, request: request)
         }
 
         router.get(RouterPath("\(datasets)/:name")) { request, context in
             let (_, detail) = try await dataset(request, context, .readDatasets)
-            return try await datasetResponse(detail)
+            return try await datasetResponse(detail, request: request)
         }
 
         router.patch(RouterPath("\(datasets)/:name")) { request, context in
@@ -49,7 +51,7 @@ extension Gateway {
             }
             let body = try await request.jsonObjectBody()
             // Fields that cannot change here (such as name) are ignored, as Central ignores them.
-            guard let value = body["approvalRequired"] else { return try await datasetResponse(detail) }
+            guard let value = body["approvalRequired"] else { return try await datasetResponse(detail, request: request) }
             guard let required = value.boolValue else { throw Problem.invalidDataType(field: "approvalRequired", expected: "boolean") }
             if !required && convert == nil {
                 let pending = try await store.pendingSubmissionCount(datasetId: detail.dataset.id)
@@ -63,7 +65,7 @@ extension Gateway {
             guard let updated = try await store.dataset(projectId: detail.dataset.projectId, name: detail.dataset.name) else {
                 throw Problem.notFound
             }
-            return try await datasetResponse(updated)
+            return try await datasetResponse(updated, request: request)
         }
 
         router.post(RouterPath("\(datasets)/:name/properties")) { request, context in
@@ -81,15 +83,19 @@ extension Gateway {
         }
     }
 
-    func datasetResponse(_ detail: DatasetDetail) async throws -> Response {
-        JSONResponse.make(.object(try await withEntityCounts(Representation.datasetDetail(detail), datasetId: detail.dataset.id)))
+    func datasetResponse(_ detail: DatasetDetail, request: Request) async throws -> Response {
+        let object = Representation.datasetDetail(detail)
+        return JSONResponse.make(
+            .object(request.wantsExtendedMetadata ? try await withEntityCounts(object, datasetId: detail.dataset.id) : object))
     }
 
-    /// A dataset's JSON with what reviewers count: its live entities and those in conflict.
+    /// With `X-Extended-Metadata`, as Central: the dataset's live entities, those in conflict, and when
+    /// the newest was made or changed.
     func withEntityCounts(_ dataset: JSONObject, datasetId: Int64) async throws -> JSONObject {
         let counts = try await store.entityCounts(datasetId: datasetId)
         var object = dataset
         object["entities"] = .int(Int64(counts.entities))
+        object["lastEntity"] = JSONValue(counts.lastEntity)
         object["conflicts"] = .int(Int64(counts.conflicts))
         return object
     }

@@ -7,6 +7,15 @@ import XMLParse
 enum FormUpload {
     static let excelTypes = ["application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
 
+    /// The uploaded XForm with any whitespace before its first `<` dropped: Central accepts forms pasted with an
+    /// indented `<?xml` declaration, which libxml2 (and Collect) would refuse.
+    static func body(of request: Request, limit: Int) async throws -> Data {
+        let xml = try await request.collectBody(limit: limit)
+        let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        guard let first = xml.first, whitespace.contains(first) else { return xml }
+        return Data(xml.drop(while: whitespace.contains))
+    }
+
     static func definition(_ request: Request, xml: Data) throws -> XFormDefinition {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         if excelTypes.contains(where: contentType.hasPrefix) {

@@ -126,9 +126,14 @@ enum Representation {
             .array(list.map { .object(["xmlFormId": .string($0.xmlFormId), "name": .string($0.name ?? $0.xmlFormId)]) })
         }
         var object = dataset(detail.dataset)
-        object["lastUpdate"] = .null
+        object["lastUpdate"] = JSONValue(detail.lastActivityAt)
         object["linkedForms"] = forms(detail.linkedForms)
-        object["sourceForms"] = forms(detail.sourceForms)
+        object["sourceForms"] = .array(
+            detail.sourceForms.map { form in
+                var item: JSONObject = ["name": .string(form.name ?? form.xmlFormId), "xmlFormId": .string(form.xmlFormId)]
+                if let repeatPath = form.repeatPath { item["repeatPath"] = .string(repeatPath) }
+                return .object(item)
+            })
         object["draftLinkedForms"] = []
         object["draftSourceForms"] = []
         object["properties"] = .array(

@@ -18,20 +18,26 @@ public struct AuditRecord: Sendable, Equatable {
 
 enum Audit {
     /// Writes one audit and returns its row id; `submissionId` and `entityId` let the submission's and the
-    /// entity's audit lists find it.
+    /// entity's audit lists find it. An audit of a dataset, or of an entity of `datasetId`, is that
+    /// dataset's latest activity.
     @discardableResult
     static func log(
         _ db: Database, actorId: Int64?, action: String, acteeType: String?, acteeId: Int64?, details: JSONObject,
-        submissionId: Int64? = nil, entityId: Int64? = nil, notes: String? = nil
+        submissionId: Int64? = nil, entityId: Int64? = nil, datasetId: Int64? = nil, notes: String? = nil
     ) throws -> Int64 {
         let submission = submissionId ?? (acteeType == "submission" ? acteeId : nil)
+        let now = Timestamp.now()
         try db.run(
             """
             INSERT INTO audits (actor_id, action, actee_type, actee_id, details, logged_at, submission_id, entity_id, notes)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), Timestamp.now(), submission,
+            """, actorId, action, acteeType, acteeId, JSONValue.object(details).serialized(), now, submission,
             entityId ?? (acteeType == "entity" ? acteeId : nil), notes)
-        return db.lastInsertedRowID
+        let id = db.lastInsertedRowID
+        if let dataset = datasetId ?? (acteeType == "dataset" ? acteeId : nil) {
+            try db.run("UPDATE datasets SET last_activity_at = ? WHERE id = ?", now, dataset)
+        }
+        return id
     }
 
     static func record(_ row: Row) -> AuditRecord {

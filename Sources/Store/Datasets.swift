@@ -29,11 +29,15 @@ public struct DatasetDetail: Sendable, Equatable {
     public var properties: [DatasetPropertyRecord]
     public var sourceForms: [FormReference]
     public var linkedForms: [FormReference]
+    /// When the dataset or one of its entities was last audited (Central's `lastUpdate`).
+    public var lastActivityAt: String?
 }
 
 public struct FormReference: Sendable, Equatable {
     public var xmlFormId: String
     public var name: String?
+    /// For a source form whose entities sit in a repeat, that repeat's path (`/members/person/`).
+    public var repeatPath: String? = nil
 }
 
 /// Dataset queries shared by the form and dataset operations.
@@ -46,8 +50,8 @@ enum Datasets {
             if declaration.allowsCreate { actions.append("create") }
             if declaration.allowsUpdate { actions.append("update") }
             try db.run(
-                "INSERT OR REPLACE INTO dataset_form_defs (dataset_id, form_def_id, kind, actions) VALUES (?, ?, 'source', ?)", datasetId,
-                defId, actions.joined(separator: ","))
+                "INSERT OR REPLACE INTO dataset_form_defs (dataset_id, form_def_id, kind, actions, repeat_path) VALUES (?, ?, 'source', ?, ?)",
+                datasetId, defId, actions.joined(separator: ","), declaration.isInRepeat ? repeatPath(declaration) : nil)
             for binding in declaration.properties {
                 let propertyId = try ensureProperty(db, datasetId: datasetId, name: binding.property, publishedAt: nil)
                 try db.run(
@@ -57,7 +61,32 @@ enum Datasets {
         }
     }
 
-    static func publish(_ db: Database, defId: Int64, at time: String) throws {
+    /// Publishes what the form definition declares; a dataset it makes public logs `dataset.create`, one
+    /// that gains properties `dataset.update`, each with the property names, as Central's audits.
+    /// Central's `repeatPath` of a source form: where in the instance, below its root, the entities repeat.
+    static func repeatPath(_ declaration: EntityDeclaration) -> String {
+        "/" + declaration.containerPath.dropFirst().map { $0 + "/" }.joined()
+    }
+
+    static func publish(_ db: Database, defId: Int64, at time: String, actorId: Int64?) throws {
+        let declared = try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT d.id, d.published_at IS NULL AS new,
+                      (SELECT json_group_array(name) FROM (SELECT p.name FROM dataset_properties p
+                        JOIN dataset_property_fields pf ON pf.property_id = p.id
+                        WHERE p.dataset_id = d.id AND pf.form_def_id = ? AND p.published_at IS NULL ORDER BY p.id)) AS added
+                    FROM datasets d JOIN dataset_form_defs dfd ON dfd.dataset_id = d.id
+                    WHERE dfd.form_def_id = ? AND dfd.kind = 'source' ORDER BY d.id
+                    """), arguments: [defId, defId])
+        for row in declared {
+            let added = (try? JSONValue.parse(row["added"] as String))?.arrayValue ?? []
+            let isNew: Bool = row["new"]
+            guard isNew || !added.isEmpty else { continue }
+            try Audit.log(
+                db, actorId: actorId, action: isNew ? "dataset.create" : "dataset.update", acteeType: "dataset", acteeId: row["id"],
+                details: ["properties": .array(added)])
+        }
         try db.run(
             """
             UPDATE datasets SET published_at = ? WHERE published_at IS NULL
@@ -153,11 +182,11 @@ extension GatewayStore {
             let sources = try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT DISTINCT f.xml_form_id, d.name FROM dataset_form_defs dfd
+                        SELECT DISTINCT f.xml_form_id, d.name, dfd.repeat_path FROM dataset_form_defs dfd
                         JOIN form_defs d ON d.id = dfd.form_def_id JOIN forms f ON f.current_def_id = d.id
                         WHERE dfd.dataset_id = ? AND dfd.kind = 'source' AND f.deleted_at IS NULL ORDER BY f.xml_form_id
                         """), arguments: [dataset.id]
-            ).map { FormReference(xmlFormId: $0["xml_form_id"], name: $0["name"]) }
+            ).map { FormReference(xmlFormId: $0["xml_form_id"], name: $0["name"], repeatPath: $0["repeat_path"]) }
             let linked = try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
@@ -166,7 +195,10 @@ extension GatewayStore {
                         WHERE fa.dataset_id = ? AND f.deleted_at IS NULL ORDER BY f.xml_form_id
                         """), arguments: [dataset.id]
             ).map { FormReference(xmlFormId: $0["xml_form_id"], name: $0["name"]) }
-            return DatasetDetail(dataset: dataset, properties: properties, sourceForms: sources, linkedForms: linked)
+            let lastActivity = try String.fetchOne(
+                try db.cachedStatement(sql: "SELECT last_activity_at FROM datasets WHERE id = ?"), arguments: [dataset.id])
+            return DatasetDetail(
+                dataset: dataset, properties: properties, sourceForms: sources, linkedForms: linked, lastActivityAt: lastActivity)
         }
     }
 
@@ -177,7 +209,7 @@ extension GatewayStore {
             let now = Timestamp.now()
             let id = try Datasets.ensureDataset(db, projectId: projectId, name: name, publishedAt: now)
             try db.run("UPDATE datasets SET published_at = ? WHERE id = ?", now, id)
-            try Audit.log(db, actorId: actorId, action: "dataset.create", acteeType: "dataset", acteeId: id, details: [:])
+            try Audit.log(db, actorId: actorId, action: "dataset.create", acteeType: "dataset", acteeId: id, details: ["properties": []])
             return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM datasets WHERE id = ?"), arguments: [id]).map(
                 Datasets.record)
         }

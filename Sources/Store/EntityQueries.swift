@@ -105,11 +105,15 @@ extension GatewayStore {
         }
     }
 
-    public func entityCounts(datasetId: Int64) async throws -> (entities: Int, conflicts: Int) {
+    /// Live entities, those in conflict, and when the newest was made or changed.
+    public func entityCounts(datasetId: Int64) async throws -> (entities: Int, conflicts: Int, lastEntity: String?) {
         try await read { db in
             try db.firstRow(
-                "SELECT COUNT(*), COUNT(conflict) FROM entities WHERE dataset_id = ? AND deleted_at IS NULL", datasetId
-            ) { (entities: $0[0] as Int, conflicts: $0[1] as Int) } ?? (0, 0)
+                """
+                SELECT COUNT(*), COUNT(conflict), MAX(COALESCE(updated_at, created_at)) FROM entities
+                WHERE dataset_id = ? AND deleted_at IS NULL
+                """, datasetId
+            ) { (entities: $0[0] as Int, conflicts: $0[1] as Int, lastEntity: $0[2] as String?) } ?? (0, 0, nil)
         }
     }
 

@@ -111,11 +111,11 @@ enum EntityAudits {
                     "entityId": .int(entity.id), "entityDefId": JSONValue(defId), "version": .int(Int64(version)),
                     "entity": ["uuid": .string(entity.uuid), "dataset": .string(datasetName ?? "")],
                 ],
-                entityId: entity.id)
+                entityId: entity.id, datasetId: entity.datasetId)
         case .deleted(let entity, let actorId):
             try Audit.log(
                 db, actorId: actorId, action: "entity.delete", acteeType: "entity", acteeId: entity.id,
-                details: ["entity": ["uuid": .string(entity.uuid)]], entityId: entity.id)
+                details: ["entity": ["uuid": .string(entity.uuid)]], entityId: entity.id, datasetId: entity.datasetId)
         case .failed(let origin, let problem):
             var details = submissionDetails(origin)
             details["errorMessage"] = .string(problem.message)
@@ -149,7 +149,7 @@ enum EntityAudits {
         details["version"] = .int(Int64(version))
         try Audit.log(
             db, actorId: origin.actorId, action: action, acteeType: "entity", acteeId: entity.id, details: details,
-            submissionId: origin.source.submissionId, entityId: entity.id)
+            submissionId: origin.source.submissionId, entityId: entity.id, datasetId: entity.datasetId)
     }
 
     private static func logHeld(_ db: Database, action: String, _ held: HeldChange, actorId: Int64?) throws {

@@ -240,7 +240,7 @@ enum FormDefs {
         try db.run("UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", now, draftId)
         try db.execute(
             sql: "UPDATE forms SET current_def_id = ?, draft_def_id = NULL, updated_at = ? WHERE id = ?", arguments: [draftId, now, formId])
-        try Datasets.publish(db, defId: draftId, at: now)
+        try Datasets.publish(db, defId: draftId, at: now, actorId: actorId)
         try Audit.log(
             db, actorId: actorId, action: "form.update.publish", acteeType: "form", acteeId: formId,
             details: ["newDefId": .int(draftId)])

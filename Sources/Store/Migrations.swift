@@ -465,7 +465,8 @@ enum Migrations {
     /// A version names the audit of the event that triggered it (Central shows that audit, with its actor
     /// and notes, as the version's `source.event`) and keeps what a bulk upload said of its source. Audits
     /// keep the request's `X-Action-Notes`. Older versions get the latest audit of their event for their
-    /// submission logged before them.
+    /// submission logged before them. A dataset keeps the time of its latest audit (Central's
+    /// `lastUpdate`) and a source form the repeat its entities sit in (`repeatPath`).
     private static func versionSourcesAndNotes(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -478,6 +479,27 @@ enum Migrations {
                     AND a.logged_at <= entity_versions.created_at
                   ORDER BY a.logged_at DESC, a.id DESC LIMIT 1)
                 WHERE source_submission_id IS NOT NULL;
+                ALTER TABLE datasets ADD COLUMN last_activity_at TEXT;
+                UPDATE datasets SET last_activity_at = (
+                  SELECT MAX(t) FROM (
+                    SELECT MAX(logged_at) AS t FROM audits WHERE actee_type = 'dataset' AND actee_id = datasets.id
+                    UNION ALL
+                    SELECT MAX(a.logged_at) FROM audits a JOIN entities e ON e.id = a.entity_id WHERE e.dataset_id = datasets.id));
+                ALTER TABLE dataset_form_defs ADD COLUMN repeat_path TEXT;
                 """)
+        let defs = try Row.fetchAll(
+            db,
+            sql: "SELECT DISTINCT d.id, d.xml FROM form_defs d JOIN dataset_form_defs dfd ON dfd.form_def_id = d.id AND dfd.kind = 'source'"
+        )
+        for def in defs {
+            guard let definition = try? XFormParser.parse(def["xml"] as Data) else { continue }
+            for declaration in definition.entityDeclarations where declaration.isInRepeat {
+                try db.execute(
+                    sql: """
+                        UPDATE dataset_form_defs SET repeat_path = ?
+                        WHERE form_def_id = ? AND kind = 'source' AND dataset_id IN (SELECT id FROM datasets WHERE name = ?)
+                        """, arguments: [Datasets.repeatPath(declaration), def["id"] as Int64, declaration.dataset])
+            }
+        }
     }
 }

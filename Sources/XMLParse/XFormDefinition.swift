@@ -15,13 +15,16 @@ public struct XFormDefinition: Sendable, Equatable {
     /// Element paths (root first) of the fields bound as `binary`: photos, audio, files. A submission's
     /// attachments are the file names these fields hold, and nothing else.
     public var binaryFields: [[String]]
+    /// Element paths (root first) of the primary instance's repeats.
+    public var repeatPaths: Set<[String]>
 
     public init(
         xmlFormId: String, version: String, title: String?, entitiesVersion: String?,
         entityDeclarations: [EntityDeclaration], attachments: [FormAttachmentReference], hasInstanceID: Bool,
-        binaryFields: [[String]] = []
+        binaryFields: [[String]] = [], repeatPaths: Set<[String]> = []
     ) {
         self.binaryFields = binaryFields
+        self.repeatPaths = repeatPaths
         self.xmlFormId = xmlFormId
         self.version = version
         self.title = title

@@ -28,7 +28,8 @@ public enum XFormParser {
         guard let formId = primary.attribute("id"), !formId.isEmpty else { throw .missingFormId }
 
         let binds = model.children("bind")
-        let declarations = entityDeclarations(in: primary, binds: binds)
+        let repeats = repeatPaths(primary: primary, body: root?.child("body"))
+        let declarations = entityDeclarations(in: primary, binds: binds, repeats: repeats)
         return XFormDefinition(
             xmlFormId: formId,
             version: primary.attribute("version") ?? "",
@@ -37,7 +38,7 @@ public enum XFormParser {
             entityDeclarations: declarations,
             attachments: attachments(model: model),
             hasInstanceID: primary.child("meta")?.child("instanceID") != nil,
-            binaryFields: binaryFields(binds))
+            binaryFields: binaryFields(binds), repeatPaths: repeats)
     }
 
     private static func binaryFields(_ binds: [XMLNode]) -> [[String]] {
@@ -50,10 +51,24 @@ public enum XFormParser {
         return paths
     }
 
-    private static func entityDeclarations(in primary: XMLNode, binds: [XMLNode]) -> [EntityDeclaration] {
+    /// A repeat is marked by a `jr:template` in the instance, or only by the body's `<repeat nodeset>`.
+    private static func repeatPaths(primary: XMLNode, body: XMLNode?) -> Set<[String]> {
+        var paths = Set(
+            (body?.descendants("repeat") ?? []).compactMap { repeatNode in
+                repeatNode.attribute("nodeset").map { $0.split(separator: "/").map { LibXML.localName(String($0)) } }
+            })
+        func visit(_ node: XMLNode, path: [String]) {
+            if node.attribute("template") != nil { paths.insert(path) }
+            for child in node.elementChildren { visit(child, path: path + [child.localName]) }
+        }
+        visit(primary, path: [primary.localName])
+        return paths
+    }
+
+    private static func entityDeclarations(in primary: XMLNode, binds: [XMLNode], repeats: Set<[String]>) -> [EntityDeclaration] {
         var found: [EntityDeclaration] = []
         func visit(_ node: XMLNode, path: [String], inRepeat: Bool) {
-            let repeating = inRepeat || node.attribute("template") != nil
+            let repeating = inRepeat || repeats.contains(path)
             if let entity = node.child("meta")?.child("entity"),
                 !found.contains(where: { $0.containerPath == path })
             {

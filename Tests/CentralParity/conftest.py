@@ -275,14 +275,6 @@ def pytest_configure(config):
 KNOWN_DIFFERENCES = {
     'test_dataset_approval.py::test_should_return_approvalentitylist_as_the_type_attribute_of_mediafile_for_datasets_that_require_approval':
         "manifest: no approvalEntityList type, integrityUrl or Central's indentation; entities.csv has no ETag",
-    'test_entities_from_repeats.py::test_should_reject_form_with_save_tos_on_repeat_but_entity_declaration_outside_of_a_repeat':
-        'form parse: leading whitespace before <?xml refused; rule 400.25 missing',
-    'test_entities_from_repeats.py::test_should_assign_properties_to_dataset_trees_in_a_repeat_group':
-        'dataset detail: extra entities/conflicts keys, lastUpdate null, no sourceForms.repeatPath',
-    'test_entities_from_repeats.py::test_should_assign_properties_to_households_and_people_datasets_at_parent_and_child_repeat_levels':
-        'dataset detail: extra entities/conflicts keys, lastUpdate null, no sourceForms.repeatPath',
-    'test_entities_from_repeats.py::test_should_assign_properties_to_farm_and_farmer_datasets_at_different_levels':
-        'dataset detail: extra entities/conflicts keys, lastUpdate null, no sourceForms.repeatPath',
     'test_entities_from_repeats.py::test_should_note_behavior_when_one_entity_in_a_submission_causes_entire_submission_to_be_held_in_backlog':
         'force applies a held block of a submission that already made an entity (Central holds whole submissions)',
 }

@@ -64,3 +64,22 @@ import EntityScenarios
                 == "The form must specify at least one entity action, for example, create or update.")
     }
 }
+
+extension EntityFormRulesTests {
+    @Test func propertySavedFromARepeatOnAnEntityOutsideItIsRefused() {
+        var outside = form(
+            version: "2025.1.0",
+            declarations: [
+                EntityDeclaration(
+                    dataset: "children", allowsCreate: true, allowsUpdate: false, containerPath: ["data"], isInRepeat: false,
+                    properties: [SavetoBinding(path: ["data", "children", "child", "toy"], property: "toy")])
+            ])
+        outside.repeatPaths = [["data", "children", "child"]]
+        #expect(EntityFormRules.problem(in: outside) == "Cannot save properties from a repeat on an entity outside of a repeat.")
+
+        var inside = outside
+        inside.entityDeclarations[0].containerPath = ["data", "children", "child"]
+        inside.entityDeclarations[0].isInRepeat = true
+        #expect(EntityFormRules.problem(in: inside) == nil, "the same field saved on an entity of its own repeat is fine")
+    }
+}

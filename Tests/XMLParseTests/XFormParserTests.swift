@@ -47,6 +47,24 @@ import Testing
         #expect(entity.properties.map(\.property) == ["full_name", "age"])
     }
 
+    @Test func repeatMarkedOnlyInTheBodyStillMakesOneEntityPerInstance() throws {
+        let xml = """
+            <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" \
+            xmlns:entities="http://www.opendatakit.org/xforms/entities">
+            <h:head><model entities:entities-version="2024.1.0"><instance><data id="plots">
+            <plot><name/><meta><entity dataset="plots" id="" create="1"><label/></entity></meta></plot>
+            <meta><instanceID/></meta></data></instance>
+            <bind nodeset="/data/plot/name" type="string" entities:saveto="name"/>
+            </model></h:head>
+            <h:body><repeat nodeset="/data/plot"><input ref="/data/plot/name"/></repeat></h:body></h:html>
+            """
+        let form = try XFormParser.parse(Data(xml.utf8))
+        let entity = try #require(form.entityDeclarations.first)
+        #expect(entity.containerPath == ["data", "plot"])
+        #expect(entity.isInRepeat, "Central treats a body <repeat> as a repeat even without jr:template")
+        #expect(entity.properties.map(\.property) == ["name"])
+    }
+
     @Test func plainFormHasNoEntities() throws {
         let form = try XFormParser.parse(SampleFiles.form("site_photo"))
         #expect(form.entityDeclarations.isEmpty)
