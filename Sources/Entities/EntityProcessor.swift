@@ -23,7 +23,9 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     /// Where the dataset requires approval, only creates wait for it (`ApprovalRule`).
     public func applySubmission(_ blocks: [Result<EntityChange, EntityProblem>], origins: [ChangeOrigin], approved: Bool) throws {
         guard let first = origins.first else { return }
-        if let submissionId = first.source.submissionId, try workspace.submissionHasEntityWork(submissionId, otherThanDef: nil) {
+        if let submissionId = first.source.submissionId,
+            try workspace.submissionMadeEntityVersion(submissionId, leavingOut: .none) || workspace.submissionIsHeld(submissionId)
+        {
             return
         }
         var failures: [(index: Int, problem: EntityProblem)] = []
@@ -111,7 +113,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
             try workspace.take(next)
         else { return outcome }
         try workspace.record(.reprocessed(next, by: origin))
-        guard try !madeEntityVersionSinceHeld(next) else { return outcome }
+        guard try !submissionMadeEntityVersion(next, releasing: true) else { return outcome }
         do {
             _ = try workspace.savepoint { try applyAndRelease(next.change, origin: next.origin) }
         } catch let problem as EntityProblem {
@@ -131,7 +133,7 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         }
         try workspace.logInput(.force(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
         try workspace.record(.forced(held))
-        guard try !madeEntityVersionSinceHeld(held) else { return }
+        guard try !submissionMadeEntityVersion(held, releasing: false) else { return }
         do {
             _ = try workspace.savepoint { try apply(held.change, origin: held.origin, forced: true) }
         } catch let problem as EntityProblem {
@@ -148,10 +150,14 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     }
 
     /// One entity action per submission: a held block whose submission has since made an entity version
-    /// from another of its versions (an edit) is taken off the backlog and does nothing.
-    private func madeEntityVersionSinceHeld(_ held: HeldChange) throws -> Bool {
+    /// from another of its versions (an edit) is taken off the backlog and does nothing. Forced, it is also
+    /// skipped when another block of its own version made one without being forced: Central forces a whole
+    /// held submission at once, and skips it when it made an entity. Released by its predecessor, it applies
+    /// (Central would re-run the whole submission and drop it; the README lists this).
+    private func submissionMadeEntityVersion(_ held: HeldChange, releasing: Bool) throws -> Bool {
         guard case .submission(let submissionId, let defId, _, _) = held.origin.source else { return false }
-        return try workspace.submissionHasEntityWork(submissionId, otherThanDef: defId)
+        return try workspace.submissionMadeEntityVersion(
+            submissionId, leavingOut: releasing ? .madeBy(defId: defId) : .forcedFrom(defId: defId))
     }
 
     public func apply(_ change: EntityChange, origin: ChangeOrigin, forced: Bool) throws -> Outcome {

@@ -24,9 +24,10 @@ public protocol EntityWorkspace: AnyObject {
     func deferForApproval(_ change: EntityChange, origin: ChangeOrigin) throws
     /// Removes a held change from the backlog; false when something else took it first.
     func take(_ held: HeldChange) throws -> Bool
-    /// Whether a version of this submission (other than `otherThanDef`) already made an entity version,
-    /// or a block of it is held in the backlog (only when `otherThanDef` is nil).
-    func submissionHasEntityWork(_ submissionId: Int64, otherThanDef: Int64?) throws -> Bool
+    /// Whether a version of this submission already made an entity version, leaving out `leftOut`.
+    func submissionMadeEntityVersion(_ submissionId: Int64, leavingOut leftOut: SubmissionVersionsLeftOut) throws -> Bool
+    /// Whether a block of this submission is held in the backlog.
+    func submissionIsHeld(_ submissionId: Int64) throws -> Bool
     /// Records that this block of this submission version has been processed; false when it already was.
     func claim(_ origin: ChangeOrigin) throws -> Bool
     func record(_ event: EntityEvent) throws
@@ -40,6 +41,15 @@ public enum Conflict: String, Sendable, Comparable {
     case soft, hard
 
     public static func < (lhs: Conflict, rhs: Conflict) -> Bool { lhs == .soft && rhs == .hard }
+}
+
+/// Which entity versions of a submission do not count when asking whether it already made one.
+public enum SubmissionVersionsLeftOut: Sendable, Equatable {
+    case none
+    /// Those made by this submission version (the one asking).
+    case madeBy(defId: Int64)
+    /// Those forced from this submission version's other held blocks.
+    case forcedFrom(defId: Int64)
 }
 
 /// How a version came to be: usually as asked, sometimes by the fallbacks of forced processing.

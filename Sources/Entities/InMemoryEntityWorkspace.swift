@@ -106,14 +106,21 @@ public final class InMemoryEntityWorkspace: EntityWorkspace {
         return true
     }
 
-    public func submissionHasEntityWork(_ submissionId: Int64, otherThanDef: Int64?) throws -> Bool {
-        let made = state.entities.values.contains { entity in
-            entity.origins.contains { origin in
-                guard case .submission(let id, let defId, _, _) = origin.source else { return false }
-                return id == submissionId && defId != otherThanDef
+    public func submissionMadeEntityVersion(_ submissionId: Int64, leavingOut leftOut: SubmissionVersionsLeftOut) throws -> Bool {
+        state.entities.values.contains { entity in
+            zip(entity.versions, entity.origins).contains { version, origin in
+                guard case .submission(let id, let defId, _, _) = origin.source, id == submissionId else { return false }
+                switch leftOut {
+                case .none: return true
+                case .madeBy(let asking): return defId != asking
+                case .forcedFrom(let asking): return defId != asking || !version.forced
+                }
             }
         }
-        return made || (otherThanDef == nil && state.backlog.contains { $0.origin.source.submissionId == submissionId })
+    }
+
+    public func submissionIsHeld(_ submissionId: Int64) throws -> Bool {
+        state.backlog.contains { $0.origin.source.submissionId == submissionId }
     }
 
     public func claim(_ origin: ChangeOrigin) throws -> Bool {

@@ -211,14 +211,30 @@ final class SQLiteEntityWorkspace: EntityWorkspace {
         try db.run("UPDATE entities SET deleted_at = ? WHERE id = ?", Timestamp.now(), entity.id)
     }
 
-    func submissionHasEntityWork(_ submissionId: Int64, otherThanDef: Int64?) throws -> Bool {
-        let made =
-            try db.firstRow(
+    func submissionMadeEntityVersion(_ submissionId: Int64, leavingOut leftOut: SubmissionVersionsLeftOut) throws -> Bool {
+        let found: Bool?
+        switch leftOut {
+        case .none:
+            found = try db.firstRow("SELECT 1 FROM entity_versions WHERE source_submission_id = ? LIMIT 1", submissionId) { _ in true }
+        case .madeBy(let defId):
+            found = try db.firstRow(
                 "SELECT 1 FROM entity_versions WHERE source_submission_id = ? AND source_submission_def_id IS NOT ? LIMIT 1",
-                submissionId, otherThanDef
-            ) { _ in true } ?? false
-        guard !made, otherThanDef == nil else { return made }
-        return try db.firstRow("SELECT 1 FROM entity_backlog WHERE submission_id = ? LIMIT 1", submissionId) { _ in true } ?? false
+                submissionId, defId
+            ) { _ in true }
+        case .forcedFrom(let defId):
+            found = try db.firstRow(
+                """
+                SELECT 1 FROM entity_versions WHERE source_submission_id = ?
+                AND (source_submission_def_id IS NOT ? OR NOT forced) LIMIT 1
+                """,
+                submissionId, defId
+            ) { _ in true }
+        }
+        return found ?? false
+    }
+
+    func submissionIsHeld(_ submissionId: Int64) throws -> Bool {
+        try db.firstRow("SELECT 1 FROM entity_backlog WHERE submission_id = ? LIMIT 1", submissionId) { _ in true } ?? false
     }
 
     func claim(_ origin: ChangeOrigin) throws -> Bool {

@@ -275,8 +275,6 @@ def pytest_configure(config):
 KNOWN_DIFFERENCES = {
     'test_dataset_approval.py::test_should_return_approvalentitylist_as_the_type_attribute_of_mediafile_for_datasets_that_require_approval':
         "manifest: no approvalEntityList type, integrityUrl or Central's indentation; entities.csv has no ETag",
-    'test_entities_from_repeats.py::test_should_note_behavior_when_one_entity_in_a_submission_causes_entire_submission_to_be_held_in_backlog':
-        'force applies a held block of a submission that already made an entity (Central holds whole submissions)',
 }
 
 

@@ -17,13 +17,16 @@ final class EngineHarness {
         workspace = InMemoryEntityWorkspace(datasets: [trees])
     }
 
-    /// Sends one submission carrying `change`, as a phone would.
-    func submit(_ change: EntityChange) throws {
+    /// Sends one submission carrying `changes` as its blocks, as a phone would.
+    func submit(_ changes: EntityChange...) throws {
         submissions += 1
-        let origin = ChangeOrigin(
-            source: .submission(submissionId: submissions, submissionDefId: submissions, instanceId: "uuid:s\(submissions)", blockIndex: 0),
-            actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: "submission.create")
-        try processor.applySubmission([.success(change)], origins: [origin], approved: true)
+        let origins = changes.indices.map { index in
+            ChangeOrigin(
+                source: .submission(
+                    submissionId: submissions, submissionDefId: submissions, instanceId: "uuid:s\(submissions)", blockIndex: index),
+                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: "submission.create")
+        }
+        try processor.applySubmission(changes.map { .success($0) }, origins: origins, approved: true)
     }
 
     /// Sends a new version of an earlier submission (an edit), carrying `changes` as its blocks.
