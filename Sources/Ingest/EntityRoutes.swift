@@ -129,8 +129,13 @@ extension Gateway {
 
         router.get(RouterPath("\(entities).csv")) { request, context in
             let (_, detail) = try await dataset(request, context, .readSubmissions)
+            // Read before the rows: a change landing in between leaves an older tag, never a newer one.
+            guard let state = try await store.entityListState(datasetId: detail.dataset.id) else { throw Problem.notFound }
+            if let unchanged = JSONResponse.notModified(request, eTag: state.hash) { return unchanged }
             let csv = try await EntityExports.csv(store: store, detail: detail)
-            return JSONResponse.bytes(csv, contentType: "text/csv; charset=utf-8", filename: "\(detail.dataset.name).csv")
+            return JSONResponse.download(
+                .init(byteBuffer: ByteBuffer(bytes: csv)), contentType: "text/csv; charset=utf-8", filename: "\(detail.dataset.name).csv",
+                eTag: state.hash)
         }
 
         router.get(RouterPath("\(prefix)/projects/:projectId/datasets/{name}.svc/Entities")) { request, context in

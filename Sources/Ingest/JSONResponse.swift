@@ -16,6 +16,14 @@ enum JSONResponse {
         download(.init(byteBuffer: ByteBuffer(bytes: data)), contentType: contentType, filename: filename)
     }
 
+    /// 304 when the client already holds this version (`If-None-Match`, also as the weak form a proxy makes).
+    static func notModified(_ request: Request, eTag: String) -> Response? {
+        guard let held = request.headers[.ifNoneMatch], held == "\"\(eTag)\"" || held == "W/\"\(eTag)\"" else { return nil }
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(eTag)\""
+        return Response(status: .notModified, headers: headers)
+    }
+
     /// A file for the client to save: its type, the name to save it under, and its version as `ETag`.
     static func download(_ body: ResponseBody, contentType: String, filename: String?, eTag: String? = nil) -> Response {
         var headers = HTTPFields()

@@ -50,32 +50,70 @@ extension Gateway {
                 try OpenRosa.requireVersionHeader(request)
                 let (_, form) = try await self.form(request, context, .readForms)
                 guard let def = form.current else { throw Problem.notFound }
-                let base = baseURL(request) + projectPath(request) + "/forms/\(percentEncode(form.xmlFormId))/attachments/"
+                let projectBase = baseURL(request) + projectPath(request)
+                let base = projectBase + "/forms/\(percentEncode(form.xmlFormId))/attachments/"
                 var files = ""
                 for attachment in try await store.formAttachments(defId: def.id) where attachment.exists {
                     let hash: String
+                    var type = ""
+                    var integrity = ""
                     if let blob = attachment.blob {
                         hash = Hashing.md5(blob)
                     } else if let datasetId = attachment.datasetId, let state = try await store.entityListState(datasetId: datasetId) {
                         hash = state.hash
+                        type = state.approvalRequired ? " type=\"approvalEntityList\"" : " type=\"entityList\""
+                        let url = projectBase + "/datasets/\(percentEncode(state.datasetName))/integrity"
+                        integrity = "      <integrityUrl>\(OpenRosa.escape(url))</integrityUrl>\n"
                     } else {
                         continue
                     }
-                    let type = attachment.datasetId != nil ? " type=\"entityList\"" : ""
                     files += """
                             <mediaFile\(type)>
                               <filename>\(OpenRosa.escape(attachment.name))</filename>
                               <hash>md5:\(hash)</hash>
                               <downloadUrl>\(OpenRosa.escape(base + percentEncode(attachment.name)))</downloadUrl>
-                            </mediaFile>
+                        \(integrity)    </mediaFile>
+
+                        """
+                }
+                // Central's template, indentation included.
+                return OpenRosa.xml(
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                      <manifest xmlns="http://openrosa.org/xforms/xformsManifest">
+                    \(files)  </manifest>
+                    """)
+            }
+        }
+
+        // Collect's offline-entity integrity check: which of the entities a phone holds are gone.
+        router.get(RouterPath("\(project)/datasets/:name/integrity")) { request, context in
+            try await openRosa {
+                try OpenRosa.requireVersionHeader(request)
+                let actor = try await access.actor(request, context)
+                guard let projectId = context.parameters.get("projectId", as: Int64.self), try await store.project(id: projectId) != nil,
+                    let detail = try await store.dataset(projectId: projectId, name: context.parameters.decoded("name"))
+                else { throw Problem.notFound }
+                try await requireIntegrityAccess(detail, projectId: projectId, actor: actor)
+                let uuids = request.query("id").map { list in
+                    list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                }
+                var entities = ""
+                for entity in try await store.entityPresence(datasetId: detail.dataset.id, uuids: uuids) {
+                    entities += """
+                              <entity id="\(OpenRosa.escape(entity.uuid))">
+                                <deleted>\(entity.deleted)</deleted>
+                              </entity>
 
                         """
                 }
                 return OpenRosa.xml(
                     """
                     <?xml version="1.0" encoding="UTF-8"?>
-                    <manifest xmlns="http://openrosa.org/xforms/xformsManifest">
-                    \(files)</manifest>
+                      <data>
+                        <entities>
+                    \(entities)    </entities>
+                      </data>
                     """)
             }
         }
@@ -93,6 +131,7 @@ extension Gateway {
             guard let datasetId = attachment.datasetId, let list = try await entityLists.list(datasetId: datasetId, store: store) else {
                 throw Problem.notFound
             }
+            if let unchanged = JSONResponse.notModified(request, eTag: list.state.hash) { return unchanged }
             return JSONResponse.download(
                 .streaming(list.file, size: list.size), contentType: "text/csv; charset=utf-8", filename: name, eTag: list.state.hash)
         }
@@ -181,5 +220,18 @@ extension Gateway {
 
     func percentEncode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
+    }
+}
+
+extension Gateway {
+    /// Anyone who may list the dataset's entities, or read an open form that uses the list, as Central.
+    fileprivate func requireIntegrityAccess(_ detail: DatasetDetail, projectId: Int64, actor: Actor) async throws {
+        if try await access.may(.readDatasets, projectId: projectId, actor: actor) { return }
+        try await access.require(.readForms, projectId: projectId, actor: actor)
+        let linked = Set(detail.linkedForms.map(\.xmlFormId))
+        let usable = try await store.forms(projectId: projectId).contains { form in
+            linked.contains(form.xmlFormId) && form.current != nil && form.state != "closed"
+        }
+        guard usable else { throw Problem.insufficientRights }
     }
 }

@@ -17,6 +17,9 @@ public struct EntityListState: Sendable, Equatable {
     public var datasetId: Int64
     public var createdAt: String
     public var revision: Int64
+    /// What a manifest says of the list besides its hash.
+    public var datasetName: String
+    public var approvalRequired: Bool
 
     /// What a manifest gives as the list's hash: it changes whenever the list does, and costs one row read.
     public var hash: String { Hashing.md5(Data("entity-list:\(datasetId):\(createdAt):\(revision)".utf8)) }
@@ -51,10 +54,33 @@ extension GatewayStore {
     }
 }
 
+/// Whether one entity a phone may hold is still live: what Collect's integrity check asks.
+public struct EntityPresence: Sendable, Equatable {
+    public var uuid: String
+    public var deleted: Bool
+}
+
+extension GatewayStore {
+    /// Every entity of the dataset (deleted ones included), or only those of `uuids`, in creation order.
+    public func entityPresence(datasetId: Int64, uuids: [String]?) async throws -> [EntityPresence] {
+        try await read { db in
+            var sql = "SELECT uuid, deleted_at IS NOT NULL FROM entities WHERE dataset_id = ?"
+            var arguments: StatementArguments = [datasetId]
+            if let uuids {
+                sql += " AND uuid IN (SELECT value FROM json_each(?))"
+                arguments += [String(decoding: try JSONEncoder().encode(uuids), as: UTF8.self)]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY created_at, id", arguments: arguments).map {
+                EntityPresence(uuid: $0[0], deleted: $0[1])
+            }
+        }
+    }
+}
+
 enum EntityLists {
     static func state(_ db: Database, datasetId: Int64) throws -> EntityListState? {
-        try db.firstRow("SELECT created_at, entity_list_revision FROM datasets WHERE id = ?", datasetId) {
-            EntityListState(datasetId: datasetId, createdAt: $0[0], revision: $0[1])
+        try db.firstRow("SELECT created_at, entity_list_revision, name, approval_required FROM datasets WHERE id = ?", datasetId) {
+            EntityListState(datasetId: datasetId, createdAt: $0[0], revision: $0[1], datasetName: $0[2], approvalRequired: $0[3])
         }
     }
 }

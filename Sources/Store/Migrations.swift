@@ -17,6 +17,7 @@ enum Migrations {
         migrator.registerMigration("v9-attachment-slots-and-entity-list-revisions", migrate: attachmentSlotsAndEntityListRevisions)
         migrator.registerMigration("v10-actee-ids", migrate: acteeIds)
         migrator.registerMigration("v11-version-sources-and-notes", migrate: versionSourcesAndNotes)
+        migrator.registerMigration("v12-resolve-moves-entity-list-revision", migrate: resolveMovesEntityListRevision)
         return migrator
     }
 
@@ -501,5 +502,17 @@ enum Migrations {
                         """, arguments: [Datasets.repeatPath(declaration), def["id"] as Int64, declaration.dataset])
             }
         }
+    }
+
+    /// `entities.csv` carries the list's state as its `ETag`, and resolving a conflict changes its
+    /// `__updatedAt` without adding a version: the counter moves then too (only then, off the hot path).
+    private static func resolveMovesEntityListRevision(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TRIGGER entity_list_conflict_resolved AFTER UPDATE OF conflict ON entities
+                WHEN OLD.conflict IS NOT NULL AND NEW.conflict IS NULL BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1 WHERE id = NEW.dataset_id;
+                END;
+                """)
     }
 }

@@ -269,17 +269,3 @@ def gateway(prepared, tmp_path, request):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "serve_args(args): extra flags for `ingest serve`")
-
-# Scenarios where the gateway still differs from Central (issue #14, open). Each stays as Central asserts
-# it and is expected to fail (strict: a fix makes it pass and CI asks for its line here to go).
-KNOWN_DIFFERENCES = {
-    'test_dataset_approval.py::test_should_return_approvalentitylist_as_the_type_attribute_of_mediafile_for_datasets_that_require_approval':
-        "manifest: no approvalEntityList type, integrityUrl or Central's indentation; entities.csv has no ETag",
-}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        reason = KNOWN_DIFFERENCES.get(item.nodeid.split("/")[-1])
-        if reason:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))

@@ -60,7 +60,9 @@ def test_should_return_approvalentitylist_as_the_type_attribute_of_mediafile_for
     csv = a.get("/v1/projects/1/datasets/people/entities.csv").expect(200)
     assert "ETag" in csv.headers  # Central uses it as the manifest hash
     etag = csv.headers["ETag"]
-    a.publish(FORMS["consumeDatasets"])
+    # Ours: Central's fixture has a bare `&` in its title, which Central's lenient parser takes and we refuse
+    # as not well-formed (README, deliberate differences); the same form with the `&` escaped is sent.
+    a.publish(FORMS["consumeDatasets"].replace("People & Trees", "People &amp; Trees"))
     r = a.get("/v1/projects/1/forms/consumeDatasets/manifest", headers={"X-OpenRosa-Version": "1.0"}).expect(200)
     domain = gateway.base  # Central's config default.env.domain
     assert r.text == f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -313,3 +315,12 @@ def test_should_not_reprocessed_an_update_caught_up_in_the_pending_submission_sc
     logs = a.get(f"/v1/projects/1/datasets/people/entities/{ABC}/audits").expect(200).body
     assert logs[0]["details"]["source"]["submission"]["instanceId"] == "one2"
     assert a.submission_audits("updateEntity", "one2")[0]["action"] == "entity.update.version"
+
+
+def test_ours_a_form_that_is_not_well_formed_is_refused_and_nothing_is_stored(gateway):
+    # Deliberate (README): Central publishes its own consumeDatasets fixture, bare `&` and all; a document
+    # that is not XML may be refused by strict parsers on phones, so we answer 400.1 and keep nothing.
+    a = gateway.alice
+    r = a.post("/v1/projects/1/forms?publish=true", xml=FORMS["consumeDatasets"]).expect(400)
+    assert r.body["code"] == 400.1
+    a.get("/v1/projects/1/forms/consumeDatasets").expect(404)
