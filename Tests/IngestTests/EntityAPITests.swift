@@ -89,3 +89,40 @@ import Testing
         }
     }
 }
+
+extension EntityAPITests {
+    /// Each PATCH reads, decides and writes under the entity's serialization, so concurrent forced updates
+    /// make a gap-free chain with no spurious conflict, and each answer is the version its request wrote.
+    @Test func concurrentForcedPatchesMakeAGapFreeChainAndEachAnswerIsItsOwnVersion() async throws {
+        try await Harness.run { harness in
+            let base = try await prepared(harness)
+            let uuid = "12345678-1234-4123-8234-123456789abd"
+            let created = try await harness.sendJSON(.post, "\(base)/entities", ["uuid": .string(uuid), "label": "Elm"])
+            #expect(created.status == .ok)
+            let answers = try await withThrowingTaskGroup(of: (String, JSONValue).self) { group in
+                for writer in 1...8 {
+                    group.addTask {
+                        let label = "Elm \(writer)"
+                        let answer = try await harness.sendJSON(.patch, "\(base)/entities/\(uuid)?force=true", ["label": .string(label)])
+                        return (label, try answer.json())
+                    }
+                }
+                return try await group.reduce(into: [(String, JSONValue)]()) { $0.append($1) }
+            }
+            var labelOfVersion: [Int: String] = [:]
+            for (label, answer) in answers {
+                #expect(answer["currentVersion"]?["label"]?.stringValue == label, "the answer is the version this request wrote")
+                #expect(answer["conflict"] == .null)
+                if let version = answer["currentVersion"]?["version"]?.intValue { labelOfVersion[Int(version)] = label }
+            }
+            #expect(labelOfVersion.keys.sorted() == Array(2...9))
+            let versions = try await harness.send(.get, "\(base)/entities/\(uuid)/versions").json().arrayValue ?? []
+            #expect(versions.map { $0["version"]?.intValue } == (1...9).map { Int64($0) })
+            #expect(versions.dropFirst().map { $0["baseVersion"]?.intValue } == (1...8).map { Int64($0) })
+            #expect(versions.allSatisfy { $0["conflict"] == .null })
+            for version in versions.dropFirst() {
+                #expect(version["label"]?.stringValue == labelOfVersion[Int(version["version"]?.intValue ?? 0)])
+            }
+        }
+    }
+}
