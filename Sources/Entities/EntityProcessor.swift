@@ -126,14 +126,15 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
     /// A forced version does not release the next held change of its branch.
     public func force(_ held: HeldChange) throws {
         guard try workspace.take(held) else { return }
-        if try dropsForcedCreate(held) {
+        // Decided live and logged as `.discard`: a replay runs without approval and sees only this entity,
+        // not what the submission's other blocks made.
+        if try dropsForcedCreate(held) || submissionMadeEntityVersion(held, releasing: false) {
             try workspace.logInput(.discard(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
             try workspace.record(.forced(held))
             return
         }
         try workspace.logInput(.force(held.origin), entityUuid: held.change.uuid, datasetName: held.change.datasetName)
         try workspace.record(.forced(held))
-        guard try !submissionMadeEntityVersion(held, releasing: false) else { return }
         do {
             _ = try workspace.savepoint { try apply(held.change, origin: held.origin, forced: true) }
         } catch let problem as EntityProblem {
@@ -141,7 +142,6 @@ public struct EntityProcessor<Workspace: EntityWorkspace> {
         }
     }
 
-    /// Decided live and logged as `.discard`, since a replay runs without approval.
     private func dropsForcedCreate(_ held: HeldChange) throws -> Bool {
         guard let dataset = try workspace.dataset(named: held.change.datasetName) else { return false }
         return ApprovalRule.dropsForcedCreate(

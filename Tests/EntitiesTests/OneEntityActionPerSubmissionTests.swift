@@ -67,6 +67,19 @@ import EntityScenarios
         #expect(harness.workspace.entities[unknown] == nil, "Central: a forced submission that already made an entity does nothing")
     }
 
+    @Test func aForcedBlockSkippedForItsSubmissionsOtherEntityIsSkippedByReplayToo() throws {
+        let harness = EngineHarness()
+        try harness.submit(Changes.create([("height", "1")]))
+        let other = "e7000000-0000-4000-8000-00000000000c"
+        try harness.submit(
+            Changes.update(base: 2, trunk: 1, branch: "b0000000-0000-4000-8000-00000000000b", [("height", "3")]),
+            Changes.create([("height", "5")], uuid: other))
+        try harness.forceAll()
+        #expect(harness.versions.map(\.version) == [1], "skipped live: the submission made the other entity")
+        let replay = Replay.run(harness.workspace.inputs(of: EngineHarness.tree), uuid: EngineHarness.tree, dataset: EngineHarness.trees)
+        #expect(replay.versions == harness.versions, "the replay, which sees only this entity, agrees")
+    }
+
     @Test func everyHeldBlockOfOneSubmissionIsForcedAsOneSubmission() throws {
         let harness = EngineHarness()
         let first = "e7000000-0000-4000-8000-00000000000a"
