@@ -20,23 +20,21 @@ final class EngineHarness {
     /// Sends one submission carrying `changes` as its blocks, as a phone would.
     func submit(_ changes: EntityChange...) throws {
         submissions += 1
-        let origins = changes.indices.map { index in
-            ChangeOrigin(
-                source: .submission(
-                    submissionId: submissions, submissionDefId: submissions, instanceId: "uuid:s\(submissions)", blockIndex: index),
-                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: "submission.create")
-        }
-        try processor.applySubmission(changes.map { .success($0) }, origins: origins, approved: true)
+        try send(changes, submission: submissions, instanceId: "uuid:s\(submissions)", event: "submission.create")
     }
 
     /// Sends a new version of an earlier submission (an edit), carrying `changes` as its blocks.
     func edit(submission: Int64, _ changes: [EntityChange]) throws {
         submissions += 1
+        try send(changes, submission: submission, instanceId: "uuid:e\(submissions)", event: "submission.update.version")
+    }
+
+    /// The submission version numbered `submissions`, of `submission`.
+    private func send(_ changes: [EntityChange], submission: Int64, instanceId: String, event: String) throws {
         let origins = changes.indices.map { index in
             ChangeOrigin(
-                source: .submission(
-                    submissionId: submission, submissionDefId: submissions, instanceId: "uuid:e\(submissions)", blockIndex: index),
-                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: "submission.update.version")
+                source: .submission(submissionId: submission, submissionDefId: submissions, instanceId: instanceId, blockIndex: index),
+                actorId: 1, userAgent: "test", receivedAt: "t\(submissions)", event: event)
         }
         try processor.applySubmission(changes.map { .success($0) }, origins: origins, approved: true)
     }
