@@ -61,13 +61,13 @@ enum Datasets {
         }
     }
 
-    /// Publishes what the form definition declares; a dataset it makes public logs `dataset.create`, one
-    /// that gains properties `dataset.update`, each with the property names, as Central's audits.
     /// Central's `repeatPath` of a source form: where in the instance, below its root, the entities repeat.
     static func repeatPath(_ declaration: EntityDeclaration) -> String {
         "/" + declaration.containerPath.dropFirst().map { $0 + "/" }.joined()
     }
 
+    /// Publishes what the form definition declares; a dataset it makes public logs `dataset.create`, one
+    /// that gains properties `dataset.update`, each with the property names, as Central's audits.
     static func publish(_ db: Database, defId: Int64, at time: String, actorId: Int64?) throws {
         let declared = try Row.fetchAll(
             try db.cachedStatement(
