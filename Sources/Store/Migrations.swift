@@ -17,7 +17,7 @@ enum Migrations {
         migrator.registerMigration("v9-attachment-slots-and-entity-list-revisions", migrate: attachmentSlotsAndEntityListRevisions)
         migrator.registerMigration("v10-actee-ids", migrate: acteeIds)
         migrator.registerMigration("v11-version-sources-and-notes", migrate: versionSourcesAndNotes)
-        migrator.registerMigration("v12-resolve-moves-entity-list-revision", migrate: resolveMovesEntityListRevision)
+        migrator.registerMigration("v12-dataset-activity-and-repeat-paths", migrate: datasetActivityAndRepeatPaths)
         return migrator
     }
 
@@ -466,8 +466,7 @@ enum Migrations {
     /// A version names the audit of the event that triggered it (Central shows that audit, with its actor
     /// and notes, as the version's `source.event`) and keeps what a bulk upload said of its source. Audits
     /// keep the request's `X-Action-Notes`. Older versions get the latest audit of their event for their
-    /// submission logged before them. A dataset keeps the time of its latest audit (Central's
-    /// `lastUpdate`) and a source form the repeat its entities sit in (`repeatPath`).
+    /// submission logged before them.
     private static func versionSourcesAndNotes(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -480,6 +479,16 @@ enum Migrations {
                     AND a.logged_at <= entity_versions.created_at
                   ORDER BY a.logged_at DESC, a.id DESC LIMIT 1)
                 WHERE source_submission_id IS NOT NULL;
+                """)
+    }
+
+    /// A dataset keeps the time of its latest audit (Central's `lastUpdate`) and a source form the repeat
+    /// its entities sit in (`repeatPath`, read again from each stored form). `entities.csv` carries the
+    /// list's state as its `ETag`, and resolving a conflict changes its `__updatedAt` without adding a
+    /// version: the counter moves then too (only then, off the hot path).
+    private static func datasetActivityAndRepeatPaths(_ db: Database) throws {
+        try db.execute(
+            sql: """
                 ALTER TABLE datasets ADD COLUMN last_activity_at TEXT;
                 UPDATE datasets SET last_activity_at = (
                   SELECT MAX(t) FROM (
@@ -487,6 +496,10 @@ enum Migrations {
                     UNION ALL
                     SELECT MAX(a.logged_at) FROM audits a JOIN entities e ON e.id = a.entity_id WHERE e.dataset_id = datasets.id));
                 ALTER TABLE dataset_form_defs ADD COLUMN repeat_path TEXT;
+                CREATE TRIGGER entity_list_conflict_resolved AFTER UPDATE OF conflict ON entities
+                WHEN OLD.conflict IS NOT NULL AND NEW.conflict IS NULL BEGIN
+                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1 WHERE id = NEW.dataset_id;
+                END;
                 """)
         let defs = try Row.fetchAll(
             db,
@@ -502,17 +515,5 @@ enum Migrations {
                         """, arguments: [Datasets.repeatPath(declaration), def["id"] as Int64, declaration.dataset])
             }
         }
-    }
-
-    /// `entities.csv` carries the list's state as its `ETag`, and resolving a conflict changes its
-    /// `__updatedAt` without adding a version: the counter moves then too (only then, off the hot path).
-    private static func resolveMovesEntityListRevision(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TRIGGER entity_list_conflict_resolved AFTER UPDATE OF conflict ON entities
-                WHEN OLD.conflict IS NOT NULL AND NEW.conflict IS NULL BEGIN
-                    UPDATE datasets SET entity_list_revision = entity_list_revision + 1 WHERE id = NEW.dataset_id;
-                END;
-                """)
     }
 }

@@ -8,7 +8,7 @@ import Testing
     static let all = [
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
         "v7-current-version-from-entity", "v8-fewer-random-index-pages", "v9-attachment-slots-and-entity-list-revisions",
-        "v10-actee-ids", "v11-version-sources-and-notes", "v12-resolve-moves-entity-list-revision",
+        "v10-actee-ids", "v11-version-sources-and-notes", "v12-dataset-activity-and-repeat-paths",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
@@ -233,5 +233,47 @@ extension MigrationTests {
         let linked = try await store.read { db in try Int64.fetchOne(db, sql: "SELECT source_event_id FROM entity_versions") }
         #expect(linked == 2, "the approval at t1, not the create at t0 or the re-approval at t3")
         #expect(try await store.versionProvenance(entityId: 1)[1]?.event?.audit.action == "submission.update")
+    }
+
+    /// v12 gives stored datasets their latest activity (Central's `lastUpdate`) and stored source forms the
+    /// repeat their entities sit in, read again from the form's XML.
+    @Test func storedDatasetsGetTheirLastActivityAndRepeatPaths() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v11-version-sources-and-notes")
+        let form = Data(
+            """
+            <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" \
+            xmlns:jr="http://openrosa.org/javarosa" xmlns:entities="http://www.opendatakit.org/xforms/entities">
+            <h:head><model entities:entities-version="2025.1.0"><instance><data id="households">
+            <members jr:template=""><name/><meta><entity dataset="people" id="" create="1"><label/></entity></meta></members>
+            <meta><instanceID/></meta></data></instance></model></h:head><h:body/></h:html>
+            """.utf8)
+        try await old.write { db in
+            let (t0, t1, t2) = ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z")
+            try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?)", arguments: [t0])
+            try db.execute(
+                sql: "INSERT INTO forms (project_id, xml_form_id, current_def_id, created_at) VALUES (1, 'households', 1, ?)",
+                arguments: [t0])
+            try db.execute(
+                sql: "INSERT INTO form_defs (form_id, version, xml, hash, sha, sha256, created_at) VALUES (1, '', ?, 'h', 's', 's2', ?)",
+                arguments: [form, t0])
+            try db.execute(
+                sql: "INSERT INTO datasets (project_id, name, created_at, published_at) VALUES (1, 'people', ?, ?)", arguments: [t0, t0])
+            try db.execute(sql: "INSERT INTO dataset_form_defs (dataset_id, form_def_id, kind, actions) VALUES (1, 1, 'source', 'create')")
+            try db.execute(
+                sql: "INSERT INTO entities (dataset_id, uuid, current_version, created_at) VALUES (1, 'u-1', 1, ?)", arguments: [t1])
+            try db.execute(
+                sql:
+                    "INSERT INTO audits (action, actee_type, actee_id, details, logged_at) VALUES ('dataset.create', 'dataset', 1, '{}', ?)",
+                arguments: [t0])
+            try db.execute(
+                sql:
+                    "INSERT INTO audits (action, actee_type, actee_id, details, logged_at, entity_id) VALUES ('entity.update.version', 'entity', 1, '{}', ?, 1)",
+                arguments: [t2])
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let detail = try #require(try await store.dataset(projectId: 1, name: "people"))
+        #expect(detail.lastActivityAt == "2026-01-01T00:00:02.000Z", "the entity's audit is the dataset's latest activity")
+        #expect(detail.sourceForms.map(\.repeatPath) == ["/members/"])
     }
 }
