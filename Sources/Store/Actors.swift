@@ -74,60 +74,13 @@ extension GatewayStore {
         }
     }
 
-    public func createSession(actorId: Int64, token: String, lifetime: TimeInterval) async throws -> SessionRecord {
-        try await write { db in
-            let now = Date()
-            let record = SessionRecord(
-                token: token, actorId: actorId, createdAt: Timestamp.string(now),
-                expiresAt: Timestamp.string(now.addingTimeInterval(lifetime)))
-            try db.run(
-                "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, ?, ?, ?)", record.token, actorId,
-                record.createdAt, record.expiresAt)
-            return record
-        }
-    }
-
-    /// The actor behind a live bearer token.
-    public func actor(forSessionToken token: String) async throws -> (Actor, SessionRecord)? {
-        try await read { db in
-            guard
-                let row = try Row.fetchOne(
-                    try db.cachedStatement(
-                        sql: """
-                            SELECT \(Actor.columns), s.token, s.created_at AS s_created, s.expires_at
-                            \(Actor.joins) JOIN sessions s ON s.actor_id = a.id
-                            WHERE s.token = ? AND s.expires_at > ? AND a.deleted_at IS NULL
-                            """), arguments: [token, Timestamp.now()])
-            else { return nil }
-            let session = SessionRecord(token: row["token"], actorId: row["id"], createdAt: row["s_created"], expiresAt: row["expires_at"])
-            return (Actor(row: row), session)
-        }
-    }
-
-    /// The app user behind a `/v1/key/{token}` path.
+    /// The app user behind a `/v1/key/{token}` path, while its key has not been revoked.
     public func actor(forAppUserToken token: String) async throws -> Actor? {
         try await read { db in
             try Row.fetchOne(
                 try db.cachedStatement(sql: "SELECT \(Actor.columns) \(Actor.joins) WHERE au.token = ? AND a.deleted_at IS NULL"),
                 arguments: [token]
             ).map(Actor.init(row:))
-        }
-    }
-
-    /// Deletes sessions that ended before `date`; returns how many.
-    @discardableResult
-    public func pruneSessions(expiredBefore date: Date) async throws -> Int {
-        try await write { db in
-            try db.run("DELETE FROM sessions WHERE expires_at < ?", Timestamp.string(date))
-            return db.changesCount
-        }
-    }
-
-    @discardableResult
-    public func deleteSession(token: String) async throws -> Bool {
-        try await write { db in
-            try db.run("DELETE FROM sessions WHERE token = ?", token)
-            return db.changesCount > 0
         }
     }
 
@@ -184,13 +137,6 @@ extension GatewayStore {
     public func actor(id: Int64) async throws -> Actor? {
         try await read { db in try Actor.fetch(db, id: id) }
     }
-}
-
-public struct SessionRecord: Sendable, Equatable {
-    public var token: String
-    public var actorId: Int64
-    public var createdAt: String
-    public var expiresAt: String
 }
 
 public struct AppUserRecord: Sendable, Equatable {

@@ -18,6 +18,7 @@ enum Migrations {
         migrator.registerMigration("v10-actee-ids", migrate: acteeIds)
         migrator.registerMigration("v11-version-sources-and-notes", migrate: versionSourcesAndNotes)
         migrator.registerMigration("v12-dataset-activity-and-repeat-paths", migrate: datasetActivityAndRepeatPaths)
+        migrator.registerMigration("v13-access", migrate: access)
         return migrator
     }
 

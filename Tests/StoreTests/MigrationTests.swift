@@ -9,6 +9,7 @@ import Testing
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
         "v7-current-version-from-entity", "v8-fewer-random-index-pages", "v9-attachment-slots-and-entity-list-revisions",
         "v10-actee-ids", "v11-version-sources-and-notes", "v12-dataset-activity-and-repeat-paths",
+        "v13-access",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
@@ -275,5 +276,24 @@ extension MigrationTests {
         let detail = try #require(try await store.dataset(projectId: 1, name: "people"))
         #expect(detail.lastActivityAt == "2026-01-01T00:00:02.000Z", "the entity's audit is the dataset's latest activity")
         #expect(detail.sourceForms.map(\.repeatPath) == ["/members/"])
+    }
+
+    /// v13 keeps only a digest of each session token: a copied database lets nobody in, and the people
+    /// logged in before the upgrade stay logged in.
+    @Test func storedSessionsAreHashedAndStillWork() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v12-dataset-activity-and-repeat-paths")
+        let token = String(repeating: "t", count: 64)
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('user', 'Old', '2025-01-01T00:00:00.000Z')")
+            try db.execute(sql: "INSERT INTO users (actor_id, email, password_hash) VALUES (1, 'old@example.com', 'h')")
+            try db.execute(
+                sql: "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, 1, '2025-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z')",
+                arguments: [token])
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let stored = try await store.read { db in try String.fetchAll(db, sql: "SELECT token_sha256 FROM sessions") }
+        #expect(stored.count == 1 && stored.first != token, "the token itself is gone from the file")
+        #expect(try await store.actor(forSessionToken: token)?.0.displayName == "Old")
     }
 }
