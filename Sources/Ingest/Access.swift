@@ -82,43 +82,43 @@ struct Access: Sendable {
         return project
     }
 
-    func may(_ capability: Capability, projectId: Int64, actor: Actor) async throws -> Bool {
+    func may(_ capability: Capability, projectId: Int64, formId: Int64? = nil, actor: Actor) async throws -> Bool {
         do {
-            try await require(capability, projectId: projectId, actor: actor)
+            try await require(capability, projectId: projectId, formId: formId, actor: actor)
             return true
         } catch let problem as Problem where problem.code == 403.1 {
             return false
         }
     }
 
-    func require(_ capability: Capability, projectId: Int64, actor: Actor) async throws {
+    /// Checks `capability` in the project, and on the form when `formId` is given. Roles held on the form
+    /// count there as they would project-wide: that is how an app user is given a form (Central's `app-user`
+    /// role on it). An app user acts only in its own project; without a form it may list and probe, and
+    /// the list shows only the forms it may read.
+    func require(_ capability: Capability, projectId: Int64, formId: Int64? = nil, actor: Actor) async throws {
         if actor.isAdmin { return }
-        switch actor.kind {
-        case .fieldKey:
-            guard actor.projectId == projectId else { throw Problem.insufficientRights }
-            switch capability {
-            case .readForms, .submit: return
-            default: throw Problem.insufficientRights
+        if actor.kind == .fieldKey {
+            guard actor.projectId == projectId, capability == .readForms || capability == .submit else {
+                throw Problem.insufficientRights
             }
-        case .user:
-            let roles = try await store.roles(actorId: actor.id, projectId: projectId)
-            if roles.contains("manager") { return }
-            let allowed: Bool
-            switch capability {
-            case .readProject, .listForms, .readForms: allowed = !roles.isEmpty
-            case .submit: allowed = roles.contains("formfill")
-            case .readSubmissions, .readDatasets: allowed = roles.contains("viewer")
-            case .manageForms, .reviewSubmissions, .manageProject: allowed = false
-            }
-            guard allowed else { throw Problem.insufficientRights }
+            if formId == nil { return }
         }
+        var roles = try await store.roles(actorId: actor.id, in: .project(projectId))
+        if let formId { roles.formUnion(try await store.roles(actorId: actor.id, in: .form(formId))) }
+        guard Self.allows(roles, capability) else { throw Problem.insufficientRights }
     }
 
-    /// Central's role ids (seed order) and system names, both accepted in URLs.
-    static let roles: [(id: Int, system: String, name: String)] = [
-        (1, "admin", "Administrator"), (2, "app-user", "App User"), (5, "manager", "Project Manager"),
-        (6, "viewer", "Project Viewer"), (8, "formfill", "Data Collector"),
-    ]
+    /// Central's verbs, by role, as far as the gateway's capabilities go.
+    private static func allows(_ roles: Set<String>, _ capability: Capability) -> Bool {
+        if roles.contains("manager") { return true }
+        switch capability {
+        case .readForms: return !roles.isDisjoint(with: ["viewer", "formfill", "app-user"])
+        case .readProject, .listForms: return !roles.isDisjoint(with: ["viewer", "formfill"])
+        case .submit: return !roles.isDisjoint(with: ["formfill", "app-user"])
+        case .readSubmissions, .readDatasets: return roles.contains("viewer")
+        case .manageForms, .reviewSubmissions, .manageProject: return false
+        }
+    }
 }
 
 /// A short-lived memory of token lookups. Logging out forgets the token at once.
@@ -144,6 +144,11 @@ final class TokenCache: Sendable {
             if entries.count > 10_000 { entries.removeAll() }
             entries[key] = (actor, Date().addingTimeInterval(lifetime))
         }
+    }
+
+    /// Forgets every token of one actor: its roles changed, or it was revoked or deleted.
+    func forget(actorId: Int64) {
+        entries.withLock { entries in entries = entries.filter { $0.value.actor.id != actorId } }
     }
 
     func forgetSession(_ token: String) {

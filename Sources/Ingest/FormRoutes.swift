@@ -118,10 +118,10 @@ extension Gateway {
     /// The live form named in the URL, after checking the caller may do `capability` in its project.
     func form(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, FormRecord) {
         let actor = try await access.actor(request, context)
-        let project = try await access.project(context.parameters.get("projectId", as: Int64.self), capability, for: actor)
-        guard let form = try await store.form(projectId: project.id, xmlFormId: context.parameters.decoded("xmlFormId")) else {
-            throw Problem.notFound
-        }
+        guard let projectId = context.parameters.get("projectId", as: Int64.self), try await store.project(id: projectId) != nil,
+            let form = try await store.form(projectId: projectId, xmlFormId: context.parameters.decoded("xmlFormId"))
+        else { throw Problem.notFound }
+        try await access.require(capability, projectId: projectId, formId: form.id, actor: actor)
         return (actor, form)
     }
 }

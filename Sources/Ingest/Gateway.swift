@@ -36,6 +36,7 @@ public struct Gateway: Sendable {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         addMetricsRoute(to: router)
         addSessionRoutes(to: router)
+        addSiteAssignmentRoutes(to: router)
         addAuditRoutes(to: router)
         addBacklogRoutes(to: router)
         addConsistencyRoutes(to: router)
@@ -43,6 +44,7 @@ public struct Gateway: Sendable {
         // Devices configured with an app user's key reach the same project routes under /v1/key/{token}.
         for prefix in ["/v1", "/v1/key/:token"] {
             addProjectRoutes(to: router, prefix: prefix)
+            addAssignmentRoutes(to: router, prefix: prefix)
             addFormRoutes(to: router, prefix: prefix)
             addOpenRosaRoutes(to: router, prefix: prefix)
             addSubmissionRoutes(to: router, prefix: prefix)

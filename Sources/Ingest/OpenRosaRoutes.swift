@@ -17,6 +17,13 @@ extension Gateway {
                 var forms = try await store.forms(projectId: project.id).filter {
                     $0.current != nil && $0.state != "closed" && $0.state != "closing"
                 }
+                if !actor.isAdmin {
+                    var readable: [FormRecord] = []
+                    for form in forms where try await access.may(.readForms, projectId: project.id, formId: form.id, actor: actor) {
+                        readable.append(form)
+                    }
+                    forms = readable
+                }
                 if let only = request.query("formID") { forms = forms.filter { $0.xmlFormId == only } }
                 var items: [String] = []
                 for form in forms {
@@ -229,9 +236,10 @@ extension Gateway {
         if try await access.may(.readDatasets, projectId: projectId, actor: actor) { return }
         try await access.require(.readForms, projectId: projectId, actor: actor)
         let linked = Set(detail.linkedForms.map(\.xmlFormId))
-        let usable = try await store.forms(projectId: projectId).contains { form in
-            linked.contains(form.xmlFormId) && form.current != nil && form.state != "closed"
+        for form in try await store.forms(projectId: projectId)
+        where linked.contains(form.xmlFormId) && form.current != nil && form.state != "closed" {
+            if try await access.may(.readForms, projectId: projectId, formId: form.id, actor: actor) { return }
         }
-        guard usable else { throw Problem.insufficientRights }
+        throw Problem.insufficientRights
     }
 }

@@ -43,29 +43,5 @@ extension Gateway {
             let users = try await store.appUsers(projectId: project.id)
             return JSONResponse.make(.array(users.map { .object(Representation.appUser($0)) }))
         }
-
-        router.post("\(prefix)/projects/:projectId/assignments/:role/:actorId") { request, context in
-            let actor = try await access.actor(request, context)
-            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
-            let roleParameter = try context.parameters.decoded("role")
-            guard let role = Access.roles.first(where: { $0.system == roleParameter || String($0.id) == roleParameter }),
-                ["manager", "viewer", "formfill"].contains(role.system),
-                let targetId = context.parameters.get("actorId", as: Int64.self),
-                try await store.actor(id: targetId) != nil
-            else { throw Problem.notFound }
-            try await store.assign(role: role.system, actorId: targetId, projectId: project.id, by: actor.id)
-            return JSONResponse.success
-        }
-
-        // App users may submit to every form of their project; Central's per-form app-user grant is accepted as such.
-        router.post("\(prefix)/projects/:projectId/forms/:xmlFormId/assignments/:role/:actorId") { request, context in
-            let actor = try await access.actor(request, context)
-            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageForms, for: actor)
-            guard try await store.form(projectId: project.id, xmlFormId: context.parameters.decoded("xmlFormId")) != nil,
-                let targetId = context.parameters.get("actorId", as: Int64.self),
-                let target = try await store.actor(id: targetId), target.projectId == project.id
-            else { throw Problem.notFound }
-            return JSONResponse.success
-        }
     }
 }

@@ -18,6 +18,13 @@ enum Representation {
         return object
     }
 
+    static func role(_ role: Role) -> JSONObject {
+        [
+            "id": .int(Int64(role.id)), "name": .string(role.name), "system": .string(role.system), "createdAt": .null,
+            "updatedAt": .null, "verbs": .array(role.verbs.map(JSONValue.string)),
+        ]
+    }
+
     static func project(_ project: ProjectRecord) -> JSONObject {
         [
             "id": .int(project.id), "name": .string(project.name), "description": JSONValue(project.description),

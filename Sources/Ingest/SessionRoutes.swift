@@ -48,14 +48,12 @@ extension Gateway {
 
         router.get("/v1/roles") { request, context in
             _ = try await access.actor(request, context)
-            return JSONResponse.make(
-                .array(
-                    Access.roles.map {
-                        .object([
-                            "id": .int(Int64($0.id)), "name": .string($0.name), "system": .string($0.system), "createdAt": .null,
-                            "updatedAt": .null, "verbs": [],
-                        ])
-                    }))
+            return JSONResponse.make(.array(Role.all.map { .object(Representation.role($0)) }))
+        }
+
+        router.get("/v1/roles/:roleId") { request, context in
+            _ = try await access.actor(request, context)
+            return JSONResponse.make(.object(Representation.role(try Self.role(context.parameters.decoded("roleId")))))
         }
     }
 }

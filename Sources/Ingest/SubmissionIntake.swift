@@ -61,7 +61,7 @@ struct SubmissionIntake {
             throw Problem.notFound
         }
         do {
-            try await access.require(.submit, projectId: projectId, actor: actor)
+            try await access.require(.submit, projectId: projectId, formId: target.formId, actor: actor)
         } catch let problem as Problem where channel == .openRosa && problem.code == 403.1 {
             throw Problem.authenticationFailed  // Collect asks for credentials again on 401, not on 403.
         }

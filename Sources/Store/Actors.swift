@@ -115,25 +115,6 @@ extension GatewayStore {
         }
     }
 
-    /// Project roles of a web user (`manager`, `viewer`, `formfill`).
-    public func roles(actorId: Int64, projectId: Int64) async throws -> Set<String> {
-        try await read { db in
-            Set(
-                try String.fetchAll(
-                    try db.cachedStatement(sql: "SELECT role FROM assignments WHERE actor_id = ? AND project_id = ?"),
-                    arguments: [actorId, projectId]))
-        }
-    }
-
-    public func assign(role: String, actorId: Int64, projectId: Int64, by: Int64) async throws {
-        try await write { db in
-            try db.run("INSERT OR IGNORE INTO assignments (actor_id, project_id, role) VALUES (?, ?, ?)", actorId, projectId, role)
-            try Audit.log(
-                db, actorId: by, action: "user.assignment.create", acteeType: "project", acteeId: projectId,
-                details: ["roleId": .string(role), "grantedActorId": .int(actorId)])
-        }
-    }
-
     public func actor(id: Int64) async throws -> Actor? {
         try await read { db in try Actor.fetch(db, id: id) }
     }

@@ -39,7 +39,7 @@ import Testing
     @Test func appUserCannotReplaceAPhotoWithHTML() async throws {
         try await Harness.run { harness in
             let project = try await harness.sitePhotoProject()
-            let key = try await harness.appUser(project: project)
+            let key = try await harness.appUser(project: project, forms: ["site_photo"])
             let own = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(), files: [("tree.jpg", "image/jpeg", photo)], prefix: "/v1/key/\(key)",
                 token: .some(nil))

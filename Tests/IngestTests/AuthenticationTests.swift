@@ -104,6 +104,8 @@ import Testing
             #expect(created.status == .ok)
             let key = try created.json()["token"]!.stringValue!
             #expect(try created.json()["type"]?.stringValue == "field_key")
+            let id = try created.json()["id"]!.intValue!
+            #expect(try await harness.send(.post, "/v1/projects/\(project)/forms/site_photo/assignments/app-user/\(id)").status == .ok)
             let listed = try await harness.send(.get, "/v1/projects/\(project)/app-users").json().arrayValue
             #expect(listed?.first?["displayName"]?.stringValue == "Phone 1")
 

@@ -48,7 +48,7 @@ import Testing
     @Test func anAppUserMayCheckAListThatAFormOfItsProjectReads() async throws {
         try await Harness.run { harness in
             let project = try await Self.project(harness)
-            let key = try await harness.appUser(project: project)
+            let key = try await harness.appUser(project: project, forms: ["trees_update"])
             let path = "/v1/key/\(key)/projects/\(project)/datasets/trees/integrity"
             let answer = try await harness.send(.get, path, token: .some(nil), headers: Self.openRosa)
             #expect(answer.status == .ok)

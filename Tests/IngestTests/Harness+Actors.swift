@@ -19,9 +19,14 @@ extension Harness {
         return (user.id, try login.json()["token"]!.stringValue!)
     }
 
-    /// An app user of `project`: its key, for `/v1/key/{key}/…`.
-    func appUser(project: Int64, name: String = "Phone") async throws -> String {
-        try await sendJSON(.post, "/v1/projects/\(project)/app-users", ["displayName": .string(name)]).json()["token"]!.stringValue!
+    /// An app user of `project` given `forms` (as pyodk's `create_app_users` does): its key, for `/v1/key/{key}/…`.
+    func appUser(project: Int64, name: String = "Phone", forms: [String] = []) async throws -> String {
+        let created = try await sendJSON(.post, "/v1/projects/\(project)/app-users", ["displayName": .string(name)]).json()
+        for form in forms {
+            let assigned = try await send(.post, "/v1/projects/\(project)/forms/\(form)/assignments/app-user/\(created["id"]!.intValue!)")
+            precondition(assigned.status == .ok, "assigning \(form) failed")
+        }
+        return created["token"]!.stringValue!
     }
 
     /// A new project with the site_photo form (one binary field, `photo`) published: its id.

@@ -24,7 +24,7 @@ import Testing
     @Test func appUserHasNoRESTFormListButItsPhoneStillGetsForms() async throws {
         try await Harness.run { harness in
             let project = try await harness.sitePhotoProject()
-            let key = try await harness.appUser(project: project)
+            let key = try await harness.appUser(project: project, forms: ["site_photo"])
             let rest = try await harness.send(.get, "/v1/key/\(key)/projects/\(project)/forms", token: .some(nil))
             #expect(rest.problemCode == 403.1)
             let formList = try await harness.send(

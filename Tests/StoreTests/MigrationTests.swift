@@ -287,7 +287,8 @@ extension MigrationTests {
             try db.execute(sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('user', 'Old', '2025-01-01T00:00:00.000Z')")
             try db.execute(sql: "INSERT INTO users (actor_id, email, password_hash) VALUES (1, 'old@example.com', 'h')")
             try db.execute(
-                sql: "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, 1, '2025-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z')",
+                sql:
+                    "INSERT INTO sessions (token, actor_id, created_at, expires_at) VALUES (?, 1, '2025-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z')",
                 arguments: [token])
         }
         try old.close()
