@@ -17,6 +17,7 @@ struct Access: Sendable {
     let store: GatewayStore
     /// Recently seen tokens and their actors, so a busy phone is not looked up on every request.
     let recent = TokenCache(lifetime: 30)
+    let throttle = LoginThrottle()
 
     /// Central's tokens are 64 characters of `[A-Za-z0-9!$]`; anything else is refused without a lookup.
     static func isWellFormedToken(_ token: String) -> Bool {
@@ -27,7 +28,7 @@ struct Access: Sendable {
     }
 
     /// The caller, or 401.2 when the request carries no valid credentials.
-    func actor(_ request: Request, _ context: some RequestContext) async throws -> Actor {
+    func actor(_ request: Request, _ context: GatewayContext) async throws -> Actor {
         if let key = context.parameters.get("token") {
             guard Self.isWellFormedToken(key) else { throw Problem.authenticationFailed }
             // An unknown key is 403, not 401, as Central answers: the device should not prompt for a password.
@@ -54,18 +55,32 @@ struct Access: Sendable {
             guard !decoded.containsNull else { throw Problem.nullCharacter(field: "Authorization") }
             let email = String(decoded[..<colon])
             let password = String(decoded[decoded.index(after: colon)...])
-            return try await verifyPassword(email: email, password: password)
+            return try await verifyPassword(email: email, password: password, address: context.peerAddress)
         }
         throw Problem.authenticationFailed
     }
 
-    func verifyPassword(email: String, password: String) async throws -> Actor {
+    /// The user whose password this is. An unknown email costs the same bcrypt check as a known one, so the
+    /// answer's timing does not tell which accounts exist; failures are counted (see `LoginThrottle`) and
+    /// audited as `user.session.create.failure`.
+    func verifyPassword(email: String, password: String, address: String) async throws -> Actor {
         guard !email.containsNull, !password.containsNull else { throw Problem.nullCharacter(field: "password") }
-        guard let (actor, hash) = try await store.userCredentials(email: email) else { throw Problem.authenticationFailed }
-        let valid = await Self.hashing.run { Bcrypt.verify(password, hash: hash) }
-        guard valid else { throw Problem.authenticationFailed }
+        if let wait = throttle.wait(email: email, address: address) { throw Problem.tooManyLoginFailures(retryAfter: wait) }
+        let credentials = try await store.userCredentials(email: email)
+        let hash = credentials?.passwordHash ?? Self.unmatchableHash
+        let matched = await Self.hashing.run { Bcrypt.verify(password, hash: hash) }
+        guard matched, let actor = credentials?.actor, credentials?.passwordHash != nil else {
+            throttle.failed(email: email, address: address)
+            try await store.recordLoginFailure(email: email, userId: credentials?.actor.id, address: address)
+            throw Problem.authenticationFailed
+        }
+        throttle.succeeded(email: email)
         return actor
     }
+
+    /// Checked against when there is no account or no password, at the cost stored hashes have.
+    static let unmatchableHash = Bcrypt.hash(Tokens.random(), cost: Access.bcryptCost)
+    static let bcryptCost: UInt8 = 10
 
     /// Password checks take ~60 ms of CPU each: they run on their own threads, at most half the cores at a
     /// time, so a flood of logins waits its turn instead of taking every core from the other requests.

@@ -95,6 +95,7 @@ extension Gateway {
     /// Central lets a caller give a role only when it holds every verb of the role there: an administrator
     /// any role, a project manager any project role but the site's.
     static func mayAssign(_ role: Role, in scope: AssignmentScope, by actor: Actor) -> Bool {
+        guard role.isAssignable else { return false }
         if actor.isAdmin { return true }
         return scope != .site && role.system != "admin"
     }

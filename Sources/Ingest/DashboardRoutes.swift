@@ -19,14 +19,14 @@ extension Gateway {
             DashboardPage.html(login.render([String: Any]()))
         }
 
-        router.post("/dashboard/login") { request, _ in
+        router.post("/dashboard/login") { request, context in
             guard DashboardPage.isSameOrigin(request, publicURL: configuration.publicURL) else { throw Problem.insufficientRights }
             let form = DashboardPage.formFields(try await request.collectBody(limit: 16 * 1024))
             let email = form["email"] ?? "", password = form["password"] ?? ""
             guard !email.containsNull, !password.containsNull else { throw Problem.nullCharacter(field: "login form") }
             let actor: Actor
             do {
-                actor = try await access.verifyPassword(email: email, password: password)
+                actor = try await access.verifyPassword(email: email, password: password, address: context.peerAddress)
                 try access.requireAdmin(actor)
             } catch let problem as Problem where problem.code == 401.2 || problem.code == 403.1 {
                 let page = login.render(["error": "That e-mail and password are not those of an administrator."])

@@ -5,7 +5,6 @@ import NIOCore
 import ServiceLifecycle
 import Store
 
-public typealias GatewayContext = BasicRequestContext
 typealias GatewayRouter = Router<GatewayContext>
 
 /// The HTTP application: routes over a store.
@@ -28,7 +27,7 @@ public struct Gateway: Sendable {
     }
 
     public func router() -> Router<GatewayContext> {
-        let router = GatewayRouter()
+        let router = GatewayRouter(context: GatewayContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: InputGuardMiddleware())
@@ -36,6 +35,7 @@ public struct Gateway: Sendable {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         addMetricsRoute(to: router)
         addSessionRoutes(to: router)
+        addUserRoutes(to: router)
         addSiteAssignmentRoutes(to: router)
         addAuditRoutes(to: router)
         addBacklogRoutes(to: router)

@@ -174,3 +174,14 @@ extension Problem {
         return problem
     }
 }
+
+extension Problem {
+    /// Ours: Central has no limit on password guesses.
+    static func tooManyLoginFailures(retryAfter seconds: Int) -> Problem {
+        var problem = Problem(
+            code: 429.1, message: "Too many failed login attempts. Please wait \(seconds) seconds and try again.",
+            details: ["retryAfter": .int(Int64(seconds))])
+        problem.retryAfter = seconds
+        return problem
+    }
+}

@@ -40,8 +40,28 @@ extension Gateway {
         router.get("\(prefix)/projects/:projectId/app-users") { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
-            let users = try await store.appUsers(projectId: project.id)
-            return JSONResponse.make(.array(users.map { .object(Representation.appUser($0)) }))
+            var actors = ActorCache(store: store)
+            var list: [JSONValue] = []
+            for user in try await store.appUsers(projectId: project.id) {
+                var object = Representation.appUser(user)
+                if request.wantsExtendedMetadata {
+                    object["createdBy"] = try await actors.object(user.createdBy)
+                    object["lastUsed"] = JSONValue(user.lastUsed)
+                }
+                list.append(.object(object))
+            }
+            return JSONResponse.make(.array(list))
+        }
+
+        router.delete("\(prefix)/projects/:projectId/app-users/:actorId") { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
+            guard let id = context.parameters.get("actorId", as: Int64.self), let target = try await store.actor(id: id),
+                target.kind == .fieldKey, target.projectId == project.id
+            else { throw Problem.notFound }
+            try await store.deleteAppUser(actorId: target.id, by: actor.id)
+            access.recent.forget(actorId: target.id)
+            return JSONResponse.success
         }
     }
 }

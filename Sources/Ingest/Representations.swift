@@ -14,7 +14,7 @@ enum Representation {
     static func user(_ actor: Actor) -> JSONObject {
         var object = self.actor(actor)
         object["email"] = JSONValue(actor.email)
-        object["lastLoginAt"] = .null
+        object["lastLoginAt"] = JSONValue(actor.lastLoginAt)
         return object
     }
 

@@ -5,7 +5,7 @@ import Store
 
 extension Gateway {
     func addSessionRoutes(to router: GatewayRouter) {
-        router.post("/v1/sessions") { request, _ in
+        router.post("/v1/sessions") { request, context in
             let body = try await request.jsonObjectBody()
             let email = body["email"]?.stringValue ?? ""
             let password = body["password"]?.stringValue ?? ""
@@ -14,36 +14,42 @@ extension Gateway {
                     expected: ["email", "password"],
                     got: ["email": JSONValue(body["email"]?.stringValue), "password": password.isEmpty ? .null : "[redacted]"])
             }
-            let actor = try await access.verifyPassword(email: email, password: password)
+            let actor = try await access.verifyPassword(email: email, password: password, address: context.peerAddress)
             let session = try await store.createSession(actorId: actor.id, token: Tokens.random(), lifetime: configuration.sessionLifetime)
+            try await store.recordLogin(userId: actor.id, userAgent: request.headers[.userAgent])
             return JSONResponse.make([
                 "token": .string(session.token), "csrf": .string(Tokens.random()),
                 "expiresAt": .string(session.expiresAt), "createdAt": .string(session.createdAt),
             ])
         }
 
-        router.delete("/v1/sessions/:sessionToken") { request, context in
+        // Central answers 404 here to Basic (no session to end) and 403 to an app user (it may not end its own key).
+        router.delete("/v1/sessions/current") { request, context in
             let actor = try await access.actor(request, context)
-            var token = try context.parameters.decoded("sessionToken")
-            if token == "current", let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-                token = String(header.dropFirst("Bearer ".count))
-            }
-            guard let (owner, _) = try await store.actor(forSessionToken: token), owner.id == actor.id || actor.isAdmin,
-                try await store.deleteSession(token: token)
-            else { throw Problem.insufficientRights }
+            guard actor.kind == .user else { throw Problem.insufficientRights }
+            guard let token = Self.bearerToken(request), try await store.deleteSession(token: token) else { throw Problem.notFound }
             access.recent.forgetSession(token)
             return JSONResponse.success
         }
 
-        router.get("/v1/users/current") { request, context in
+        // A web user's session (its owner or an administrator), or an app user's key (an administrator or a
+        // manager of its project): the key stops working at once. An unknown token is 403, as Central.
+        router.delete("/v1/sessions/:sessionToken") { request, context in
             let actor = try await access.actor(request, context)
-            guard actor.kind == .user else { throw Problem.notFound }
-            var object = Representation.user(actor)
-            if request.wantsExtendedMetadata {
-                object["verbs"] = .array(actor.isAdmin ? ["*"] : [])
-                object["preferences"] = ["site": [:], "projects": [:]]
+            let token = try context.parameters.decoded("sessionToken")
+            guard Access.isWellFormedToken(token) else { throw Problem.insufficientRights }
+            if let (owner, _) = try await store.actor(forSessionToken: token) {
+                guard owner.id == actor.id || actor.isAdmin else { throw Problem.insufficientRights }
+                try await store.deleteSession(token: token)
+                access.recent.forgetSession(token)
+                return JSONResponse.success
             }
-            return JSONResponse.make(.object(object))
+            guard let appUser = try await store.actor(forAppUserToken: token), let projectId = appUser.projectId,
+                actor.kind == .user, try await access.may(.manageProject, projectId: projectId, actor: actor)
+            else { throw Problem.insufficientRights }
+            try await store.revokeAppUserKey(actorId: appUser.id, by: actor.id)
+            access.recent.forget(actorId: appUser.id)
+            return JSONResponse.success
         }
 
         router.get("/v1/roles") { request, context in
@@ -55,5 +61,10 @@ extension Gateway {
             _ = try await access.actor(request, context)
             return JSONResponse.make(.object(Representation.role(try Self.role(context.parameters.decoded("roleId")))))
         }
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        return String(header.dropFirst("Bearer ".count))
     }
 }

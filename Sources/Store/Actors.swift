@@ -13,12 +13,13 @@ public struct Actor: Sendable, Equatable {
     /// The one project an app user belongs to.
     public var projectId: Int64?
     public var email: String?
+    public var lastLoginAt: String?
 }
 
 extension Actor {
     static let columns = """
         a.id, a.type, a.display_name, a.created_at, a.updated_at,
-        COALESCE(u.is_admin, 0) AS is_admin, au.project_id, u.email
+        COALESCE(u.is_admin, 0) AS is_admin, au.project_id, u.email, u.last_login_at
         """
     static let joins = """
         FROM actors a LEFT JOIN users u ON u.actor_id = a.id LEFT JOIN app_users au ON au.actor_id = a.id
@@ -33,6 +34,7 @@ extension Actor {
         isAdmin = row["is_admin"]
         projectId = row["project_id"]
         email = row["email"]
+        lastLoginAt = row["last_login_at"]
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> Actor? {
@@ -42,38 +44,6 @@ extension Actor {
 }
 
 extension GatewayStore {
-    /// Creates a web user; the password must already be hashed.
-    public func createUser(email: String, passwordHash: String, displayName: String?, isAdmin: Bool) async throws -> Actor {
-        try await write { db in
-            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM users WHERE email = ?"), arguments: [email]) == true {
-                throw StoreError.emailTaken(email)
-            }
-            let now = Timestamp.now()
-            try db.run(
-                "INSERT INTO actors (type, display_name, created_at, actee_id) VALUES ('user', ?, ?, ?)", displayName ?? email, now,
-                Actee.newId())
-            let id = db.lastInsertedRowID
-            try db.run(
-                "INSERT INTO users (actor_id, email, password_hash, is_admin) VALUES (?, ?, ?, ?)", id, email, passwordHash, isAdmin)
-            try Audit.log(
-                db, actorId: nil, action: "user.create", acteeType: "actor", acteeId: id, details: ["data": ["email": .string(email)]])
-            return try Actor.fetch(db, id: id)!
-        }
-    }
-
-    /// The stored bcrypt hash and the user it belongs to, for a login attempt.
-    public func userCredentials(email: String) async throws -> (actor: Actor, passwordHash: String)? {
-        try await read { db in
-            guard
-                let row = try Row.fetchOne(
-                    try db.cachedStatement(
-                        sql: "SELECT \(Actor.columns), u.password_hash \(Actor.joins) WHERE u.email = ? AND a.deleted_at IS NULL"),
-                    arguments: [email])
-            else { return nil }
-            return (Actor(row: row), row["password_hash"])
-        }
-    }
-
     /// The app user behind a `/v1/key/{token}` path, while its key has not been revoked.
     public func actor(forAppUserToken token: String) async throws -> Actor? {
         try await read { db in
@@ -98,20 +68,41 @@ extension GatewayStore {
         }
     }
 
+    /// A project's live app users, newest first, with when each last did anything (its latest audit).
     public func appUsers(projectId: Int64) async throws -> [AppUserRecord] {
         try await read { db in
             try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT a.id, a.display_name, a.created_at, au.token, au.created_by FROM actors a
-                        JOIN app_users au ON au.actor_id = a.id
+                        SELECT a.id, a.display_name, a.created_at, au.token, au.created_by,
+                          (SELECT MAX(logged_at) FROM audits WHERE actor_id = a.id) AS last_used
+                        FROM actors a JOIN app_users au ON au.actor_id = a.id
                         WHERE au.project_id = ? AND a.deleted_at IS NULL ORDER BY a.id DESC
                         """), arguments: [projectId]
             ).map {
                 AppUserRecord(
                     id: $0["id"], projectId: projectId, displayName: $0["display_name"], token: $0["token"],
-                    createdAt: $0["created_at"], createdBy: $0["created_by"])
+                    createdAt: $0["created_at"], createdBy: $0["created_by"], lastUsed: $0["last_used"])
             }
+        }
+    }
+
+    /// Revokes an app user's key (Central's `field_key.session.end`): the phone is refused from now on,
+    /// and the app user is listed with a null token.
+    public func revokeAppUserKey(actorId: Int64, by: Int64) async throws {
+        try await write { db in
+            try db.run("UPDATE app_users SET token = NULL WHERE actor_id = ?", actorId)
+            try Audit.log(db, actorId: by, action: "field_key.session.end", acteeType: "actor", acteeId: actorId, details: [:])
+        }
+    }
+
+    /// Deletes an app user: its key stops working and its form assignments go; its submissions stay.
+    public func deleteAppUser(actorId: Int64, by: Int64) async throws {
+        try await write { db in
+            try db.run("UPDATE actors SET deleted_at = ? WHERE id = ?", Timestamp.now(), actorId)
+            try db.run("UPDATE app_users SET token = NULL WHERE actor_id = ?", actorId)
+            try Self.endEverything(db, actorId: actorId)
+            try Audit.log(db, actorId: by, action: "field_key.delete", acteeType: "actor", acteeId: actorId, details: [:])
         }
     }
 
@@ -127,4 +118,5 @@ public struct AppUserRecord: Sendable, Equatable {
     public var token: String?
     public var createdAt: String
     public var createdBy: Int64?
+    public var lastUsed: String?
 }

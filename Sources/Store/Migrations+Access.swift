@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 extension Migrations {
-    /// Sessions keep only their token's SHA-256; app users get per-form roles.
+    /// Sessions keep only their token's SHA-256; app users get per-form roles; users get their last login,
+    /// may have no password yet (made over the API without one), and a deleted user's email is free again.
     static func access(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE sessions RENAME COLUMN token TO token_sha256")
         let tokens = try String.fetchAll(db, sql: "SELECT token_sha256 FROM sessions")
@@ -19,6 +20,20 @@ extension Migrations {
                     PRIMARY KEY (actor_id, form_id, role)
                 );
                 CREATE INDEX form_assignments_form ON form_assignments(form_id, role);
+                CREATE TABLE users_rebuilt (
+                    actor_id INTEGER PRIMARY KEY REFERENCES actors(id),
+                    email TEXT NOT NULL COLLATE NOCASE,
+                    password_hash TEXT,
+                    is_admin INTEGER NOT NULL DEFAULT 0,
+                    last_login_at TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO users_rebuilt (actor_id, email, password_hash, is_admin, deleted)
+                SELECT u.actor_id, u.email, u.password_hash, u.is_admin, a.deleted_at IS NOT NULL
+                FROM users u JOIN actors a ON a.id = u.actor_id;
+                DROP TABLE users;
+                ALTER TABLE users_rebuilt RENAME TO users;
+                CREATE UNIQUE INDEX users_live_email ON users(email) WHERE deleted = 0;
                 """)
     }
 }
