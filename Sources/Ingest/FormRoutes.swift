@@ -25,6 +25,11 @@ extension Gateway {
         router.get(RouterPath(forms)) { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .listForms, for: actor)
+            if request.flag("deleted") {
+                try await access.require(.manageForms, projectId: project.id, actor: actor)
+                let deleted = try await store.deletedForms(projectId: project.id)
+                return JSONResponse.make(.array(deleted.map { .object(Representation.deletedForm($0)) }))
+            }
             let list = try await store.forms(projectId: project.id, withCounts: request.wantsExtendedMetadata)
             return JSONResponse.make(.array(list.map { .object(Representation.form($0, extended: request.wantsExtendedMetadata)) }))
         }
@@ -43,6 +48,83 @@ extension Gateway {
                 if let id = form.createdBy { creator = try await store.actor(id: id) }
             }
             return JSONResponse.make(.object(Representation.form(form, extended: request.wantsExtendedMetadata, creator: creator)))
+        }
+
+        router.patch(RouterPath("\(forms)/:xmlFormId")) { request, context in
+            let (actor, form) = try await self.form(request, context, .manageForms)
+            let body = try await request.jsonObjectBody()
+            guard let state = body["state"] else { return JSONResponse.make(.object(Representation.form(form, extended: false))) }
+            guard let name = state.stringValue, ["open", "closing", "closed"].contains(name) else {
+                throw Problem.unexpectedValue(field: "state", value: state.stringValue ?? "\(state)", reason: "not a recognized state name")
+            }
+            let updated = try await store.setFormState(formId: form.id, state: name, by: actor.id)
+            return JSONResponse.make(.object(Representation.form(updated, extended: false)))
+        }
+
+        // Central names the deleted form by its numeric id here.
+        router.post(RouterPath("\(forms)/:xmlFormId/restore")) { request, context in
+            let actor = try await access.actor(request, context)
+            let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageForms, for: actor)
+            guard let id = context.parameters.get("xmlFormId", as: Int64.self) else { throw Problem.notFound }
+            do {
+                guard try await store.restoreForm(projectId: project.id, formId: id, by: actor.id) != nil else { throw Problem.notFound }
+            } catch FormLifecycleError.xmlFormIdTaken(let taken) {
+                throw Problem.uniquenessViolation(fields: ["projectId", "xmlFormId"], values: [String(project.id), taken], table: "forms")
+            }
+            return JSONResponse.success
+        }
+
+        router.delete(RouterPath("\(forms)/:xmlFormId/draft")) { request, context in
+            let (actor, form) = try await self.form(request, context, .manageForms)
+            do {
+                try await store.deleteDraft(formId: form.id, by: actor.id)
+            } catch FormLifecycleError.neverPublished {
+                throw Problem(
+                    code: 409.7,
+                    message:
+                        "Could not delete draft, because the form has not been published. Either delete the whole form, or replace the draft."
+                )
+            } catch FormLifecycleError.noDraft {
+                throw Problem.notFound
+            }
+            return JSONResponse.success
+        }
+
+        router.get(RouterPath("\(forms)/:xmlFormId/draft.xml")) { request, context in
+            let (_, form) = try await self.form(request, context, .manageForms)
+            guard let draft = form.draft else { throw Problem.notFound }
+            return JSONResponse.bytes(draft.xml, contentType: "application/xml", filename: "\(form.xmlFormId).xml")
+        }
+
+        router.get(RouterPath("\(forms)/:xmlFormId/versions")) { request, context in
+            let (_, form) = try await self.form(request, context, .readForms)
+            let versions = try await store.publishedVersions(formId: form.id)
+            return JSONResponse.make(.array(versions.map { .object(Representation.formDef(form, def: $0)) }))
+        }
+
+        router.get(RouterPath("\(forms)/:xmlFormId/versions/:version")) { request, context in
+            let (_, form, def) = try await self.publishedVersion(request, context)
+            return JSONResponse.make(.object(Representation.formDef(form, def: def)))
+        }
+
+        router.get(RouterPath("\(forms)/:xmlFormId/versions/{version}.xml")) { request, context in
+            let (_, form, def) = try await self.publishedVersion(request, context)
+            return JSONResponse.bytes(def.xml, contentType: "application/xml", filename: "\(form.xmlFormId).xml")
+        }
+
+        router.get(RouterPath("\(forms)/:xmlFormId/draft/attachments/:name")) { request, context in
+            let (_, form) = try await self.form(request, context, .manageForms)
+            guard let draft = form.draft else { throw Problem.notFound }
+            return try await attachmentDownload(request, defId: draft.id, name: context.parameters.decoded("name"))
+        }
+
+        router.delete(RouterPath("\(forms)/:xmlFormId/draft/attachments/:name")) { request, context in
+            let (actor, form) = try await self.form(request, context, .manageForms)
+            guard let draft = form.draft,
+                try await store.clearFormAttachment(
+                    defId: draft.id, formId: form.id, name: context.parameters.decoded("name"), by: actor.id)
+            else { throw Problem.notFound }
+            return JSONResponse.success
         }
 
         router.delete(RouterPath("\(forms)/:xmlFormId")) { request, context in
@@ -113,6 +195,15 @@ extension Gateway {
             let attachment = try await store.formAttachments(defId: draft.id).first { $0.name == name }
             return JSONResponse.make(.object(Representation.formAttachment(attachment!)))
         }
+    }
+
+    /// A published version named in the URL; Central writes the empty version string as `___`.
+    func publishedVersion(_ request: Request, _ context: GatewayContext) async throws -> (Actor, FormRecord, FormDefRecord) {
+        let (actor, form) = try await self.form(request, context, .readForms)
+        var version = try context.parameters.decoded("version")
+        if version == "___" { version = "" }
+        guard let def = try await store.publishedDef(formId: form.id, version: version) else { throw Problem.notFound }
+        return (actor, form, def)
     }
 
     /// The live form named in the URL, after checking the caller may do `capability` in its project.

@@ -128,19 +128,7 @@ extension Gateway {
         router.get(RouterPath("\(project)/forms/:xmlFormId/attachments/:name")) { request, context in
             let (_, form) = try await self.form(request, context, .readForms)
             guard let def = form.current else { throw Problem.notFound }
-            let name = try context.parameters.decoded("name")
-            guard let attachment = try await store.formAttachments(defId: def.id).first(where: { $0.name == name }) else {
-                throw Problem.notFound
-            }
-            if let blob = attachment.blob {
-                return JSONResponse.bytes(blob, contentType: attachment.contentType ?? "application/octet-stream", filename: name)
-            }
-            guard let datasetId = attachment.datasetId, let list = try await entityLists.list(datasetId: datasetId, store: store) else {
-                throw Problem.notFound
-            }
-            if let unchanged = JSONResponse.notModified(request, eTag: list.state.hash) { return unchanged }
-            return JSONResponse.download(
-                .streaming(list.file, size: list.size), contentType: "text/csv; charset=utf-8", filename: name, eTag: list.state.hash)
+            return try await attachmentDownload(request, defId: def.id, name: context.parameters.decoded("name"))
         }
 
         let submissionPath = RouterPath("\(project)/submission")
@@ -187,6 +175,22 @@ extension Gateway {
                 }
             }
         }
+    }
+
+    /// One of a form version's attachments: its file, or the entity list of the dataset it is linked to.
+    func attachmentDownload(_ request: Request, defId: Int64, name: String) async throws -> Response {
+        guard let attachment = try await store.formAttachments(defId: defId).first(where: { $0.name == name }) else {
+            throw Problem.notFound
+        }
+        if let blob = attachment.blob {
+            return JSONResponse.bytes(blob, contentType: attachment.contentType ?? "application/octet-stream", filename: name)
+        }
+        guard let datasetId = attachment.datasetId, let list = try await entityLists.list(datasetId: datasetId, store: store) else {
+            throw Problem.notFound
+        }
+        if let unchanged = JSONResponse.notModified(request, eTag: list.state.hash) { return unchanged }
+        return JSONResponse.download(
+            .streaming(list.file, size: list.size), contentType: "text/csv; charset=utf-8", filename: name, eTag: list.state.hash)
     }
 
     var intake: SubmissionIntake { SubmissionIntake(store: store, access: access, metrics: metrics) }

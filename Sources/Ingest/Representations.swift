@@ -64,6 +64,14 @@ enum Representation {
         return object
     }
 
+    /// A deleted form, with the numeric id its restore is addressed by.
+    static func deletedForm(_ form: FormRecord) -> JSONObject {
+        var object = self.form(form, extended: false)
+        object["id"] = .int(form.id)
+        object["deletedAt"] = JSONValue(form.deletedAt)
+        return object
+    }
+
     static func formDef(_ form: FormRecord, def: FormDefRecord) -> JSONObject {
         var object = self.form(form, extended: false)
         object["name"] = JSONValue(def.name)

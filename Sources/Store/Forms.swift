@@ -52,6 +52,7 @@ public struct FormRecord: Sendable, Equatable {
     public var draft: FormDefRecord?
     public var submissionCount: Int
     public var lastSubmission: String?
+    public var deletedAt: String? = nil
 }
 
 public struct FormAttachmentRecord: Sendable, Equatable {
@@ -255,7 +256,7 @@ enum FormDefs {
         return try form(db, id: id, withCounts: withCounts)
     }
 
-    static func form(_ db: Database, id: Int64, withCounts: Bool = false) throws -> FormRecord? {
+    static func form(_ db: Database, id: Int64, withCounts: Bool = false, includingDeleted: Bool = false) throws -> FormRecord? {
         let counts =
             withCounts
             ? """
@@ -265,7 +266,8 @@ enum FormDefs {
             : "0 AS submission_count, NULL AS last_submission"
         guard
             let row = try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND f.deleted_at IS NULL"), arguments: [id])
+                try db.cachedStatement(sql: "SELECT f.*, \(counts) FROM forms f WHERE f.id = ? AND (f.deleted_at IS NULL OR ?)"),
+                arguments: [id, includingDeleted])
         else { return nil }
         let currentId: Int64? = row["current_def_id"]
         let draftId: Int64? = row["draft_def_id"]
@@ -273,7 +275,7 @@ enum FormDefs {
             id: row["id"], projectId: row["project_id"], xmlFormId: row["xml_form_id"], state: row["state"],
             createdBy: row["created_by"], createdAt: row["created_at"], updatedAt: row["updated_at"],
             current: try currentId.flatMap { try def(db, id: $0) }, draft: try draftId.flatMap { try def(db, id: $0) },
-            submissionCount: row["submission_count"], lastSubmission: row["last_submission"])
+            submissionCount: row["submission_count"], lastSubmission: row["last_submission"], deletedAt: row["deleted_at"])
     }
 
     static func def(_ db: Database, id: Int64) throws -> FormDefRecord? {
