@@ -9,7 +9,8 @@ import Synchronization
 /// `readForms` is `open_form.read` (what an app user's phone needs to fetch a form), `readDatasets` is
 /// `dataset.list`/`dataset.read`.
 enum Capability {
-    case readProject, listForms, readForms, readDatasets, manageForms, submit, readSubmissions, reviewSubmissions, manageProject
+    case readProject, listForms, readForms, readClosedForms, readDatasets, manageForms, submit, readSubmissions, reviewSubmissions,
+        manageProject
 }
 
 /// Resolves who is calling (bearer session, `/v1/key/{token}` app user, or Basic) and checks their rights.
@@ -113,7 +114,7 @@ struct Access: Sendable {
     func require(_ capability: Capability, projectId: Int64, formId: Int64? = nil, actor: Actor) async throws {
         if actor.isAdmin { return }
         if actor.kind == .fieldKey {
-            guard actor.projectId == projectId, capability == .readForms || capability == .submit else {
+            guard actor.projectId == projectId, capability == .readForms || capability == .readClosedForms || capability == .submit else {
                 throw Problem.insufficientRights
             }
             if formId == nil { return }
@@ -128,6 +129,7 @@ struct Access: Sendable {
         if roles.contains("manager") { return true }
         switch capability {
         case .readForms: return !roles.isDisjoint(with: ["viewer", "formfill", "app-user"])
+        case .readClosedForms: return roles.contains("viewer")
         case .readProject, .listForms: return !roles.isDisjoint(with: ["viewer", "formfill"])
         case .submit: return !roles.isDisjoint(with: ["formfill", "app-user"])
         case .readSubmissions, .readDatasets: return roles.contains("viewer")

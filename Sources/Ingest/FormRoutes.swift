@@ -206,13 +206,21 @@ extension Gateway {
         return (actor, form, def)
     }
 
+    /// Central's `canReadForm`: a form never published is read only by those who may change it, and a closed
+    /// one only by those who read every form (not app users or data collectors, who open forms only).
+    static func effective(_ capability: Capability, on form: FormRecord) -> Capability {
+        guard capability == .readForms else { return capability }
+        if form.current == nil { return .manageForms }
+        return form.state == "closed" ? .readClosedForms : .readForms
+    }
+
     /// The live form named in the URL, after checking the caller may do `capability` in its project.
     func form(_ request: Request, _ context: GatewayContext, _ capability: Capability) async throws -> (Actor, FormRecord) {
         let actor = try await access.actor(request, context)
         guard let projectId = context.parameters.get("projectId", as: Int64.self), try await store.project(id: projectId) != nil,
             let form = try await store.form(projectId: projectId, xmlFormId: context.parameters.decoded("xmlFormId"))
         else { throw Problem.notFound }
-        try await access.require(capability, projectId: projectId, formId: form.id, actor: actor)
+        try await access.require(Self.effective(capability, on: form), projectId: projectId, formId: form.id, actor: actor)
         return (actor, form)
     }
 }

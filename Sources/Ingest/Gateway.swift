@@ -36,6 +36,7 @@ public struct Gateway: Sendable {
         addMetricsRoute(to: router)
         addSessionRoutes(to: router)
         addUserRoutes(to: router)
+        addDraftTestingRoutes(to: router)
         addSiteAssignmentRoutes(to: router)
         addAuditRoutes(to: router)
         addBacklogRoutes(to: router)

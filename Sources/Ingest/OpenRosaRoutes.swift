@@ -58,38 +58,8 @@ extension Gateway {
                 let (_, form) = try await self.form(request, context, .readForms)
                 guard let def = form.current else { throw Problem.notFound }
                 let projectBase = baseURL(request) + projectPath(request)
-                let base = projectBase + "/forms/\(percentEncode(form.xmlFormId))/attachments/"
-                var files = ""
-                for attachment in try await store.formAttachments(defId: def.id) where attachment.exists {
-                    let hash: String
-                    var type = ""
-                    var integrity = ""
-                    if let blob = attachment.blob {
-                        hash = Hashing.md5(blob)
-                    } else if let datasetId = attachment.datasetId, let state = try await store.entityListState(datasetId: datasetId) {
-                        hash = state.hash
-                        type = state.approvalRequired ? " type=\"approvalEntityList\"" : " type=\"entityList\""
-                        let url = projectBase + "/datasets/\(percentEncode(state.datasetName))/integrity"
-                        integrity = "      <integrityUrl>\(OpenRosa.escape(url))</integrityUrl>\n"
-                    } else {
-                        continue
-                    }
-                    files += """
-                            <mediaFile\(type)>
-                              <filename>\(OpenRosa.escape(attachment.name))</filename>
-                              <hash>md5:\(hash)</hash>
-                              <downloadUrl>\(OpenRosa.escape(base + percentEncode(attachment.name)))</downloadUrl>
-                        \(integrity)    </mediaFile>
-
-                        """
-                }
-                // Central's template, indentation included.
-                return OpenRosa.xml(
-                    """
-                    <?xml version="1.0" encoding="UTF-8"?>
-                      <manifest xmlns="http://openrosa.org/xforms/xformsManifest">
-                    \(files)  </manifest>
-                    """)
+                let attachmentsURL = projectBase + "/forms/\(percentEncode(form.xmlFormId))/attachments/"
+                return try await manifest(defId: def.id, attachmentsURL: attachmentsURL, integrityBase: projectBase)
             }
         }
 
@@ -175,6 +145,44 @@ extension Gateway {
                 }
             }
         }
+    }
+
+    /// The OpenRosa manifest of a form version: its present attachments, entity lists typed as Collect
+    /// expects and, with `integrityBase`, each list's integrity URL under it.
+    func manifest(defId: Int64, attachmentsURL: String, integrityBase: String?) async throws -> Response {
+        var files = ""
+        for attachment in try await store.formAttachments(defId: defId) where attachment.exists {
+            let hash: String
+            var type = ""
+            var integrity = ""
+            if let blob = attachment.blob {
+                hash = Hashing.md5(blob)
+            } else if let datasetId = attachment.datasetId, let state = try await store.entityListState(datasetId: datasetId) {
+                hash = state.hash
+                type = state.approvalRequired ? " type=\"approvalEntityList\"" : " type=\"entityList\""
+                if let integrityBase {
+                    let url = integrityBase + "/datasets/\(percentEncode(state.datasetName))/integrity"
+                    integrity = "      <integrityUrl>\(OpenRosa.escape(url))</integrityUrl>\n"
+                }
+            } else {
+                continue
+            }
+            files += """
+                    <mediaFile\(type)>
+                      <filename>\(OpenRosa.escape(attachment.name))</filename>
+                      <hash>md5:\(hash)</hash>
+                      <downloadUrl>\(OpenRosa.escape(attachmentsURL + percentEncode(attachment.name)))</downloadUrl>
+                \(integrity)    </mediaFile>
+
+                """
+        }
+        // Central's template, indentation included.
+        return OpenRosa.xml(
+            """
+            <?xml version="1.0" encoding="UTF-8"?>
+              <manifest xmlns="http://openrosa.org/xforms/xformsManifest">
+            \(files)  </manifest>
+            """)
     }
 
     /// One of a form version's attachments: its file, or the entity list of the dataset it is linked to.

@@ -103,7 +103,10 @@ extension GatewayStore {
                 let definition = try XFormParser.parse(current.xml)
                 defId = try FormDefs.insert(db, formId: formId, projectId: form.projectId, xml: current.xml, definition: definition)
             }
-            if let old = form.draft { try FormDefs.discard(db, defId: old.id) }
+            if let old = form.draft {
+                try Submissions.deleteDrafts(db, formDefId: old.id)
+                try FormDefs.discard(db, defId: old.id)
+            }
             try db.execute(
                 sql: "UPDATE forms SET draft_def_id = ?, updated_at = ? WHERE id = ?", arguments: [defId, Timestamp.now(), formId])
             try Audit.log(db, actorId: actorId, action: "form.update.draft.set", acteeType: "form", acteeId: formId, details: [:])
@@ -237,6 +240,7 @@ enum FormDefs {
                     sql: "SELECT 1 FROM form_defs WHERE form_id = ? AND version = ? AND published_at IS NOT NULL AND id != ?"),
                 arguments: [formId, version, draftId]) ?? false
         if taken { throw StoreError.versionExists(version) }
+        try Submissions.deleteDrafts(db, formDefId: draftId)
         let now = Timestamp.now()
         try db.run("UPDATE form_defs SET published_at = ?, draft_token = NULL WHERE id = ?", now, draftId)
         try db.execute(

@@ -70,13 +70,14 @@ enum SubmissionAttachments {
 
     /// Writes one file into an existing submission version under `AttachmentRule`, auditing what changed.
     static func attach(
-        _ db: Database, submissionId: Int64, instanceId: String, defId: Int64, attachment: IncomingAttachment, actorId: Int64,
+        _ db: Database, submissionId: Int64, instanceId: String, defId: Int64, attachment: IncomingAttachment, actorId: Int64?,
         mayReplace: Bool, isResend: Bool
     ) throws -> AttachmentRule.Decision {
         let found = try slot(db, defId: defId, name: attachment.name)
         let decision = AttachmentRule.decide(
             slot: found?.slot ?? .notReferenced, incomingSHA256: attachment.sha256, mayReplace: mayReplace,
-            isOwnUneditedSubmission: try isOwnUnedited(db, submissionId: submissionId, actorId: actorId), isResend: isResend)
+            isOwnUneditedSubmission: try actorId.map { try isOwnUnedited(db, submissionId: submissionId, actorId: $0) } ?? false,
+            isResend: isResend)
         guard decision == .store, let found else { return decision }
         try fill(db, rowid: found.rowid, with: attachment)
         var details: JSONObject = [

@@ -42,11 +42,11 @@ public struct SubmissionAttachmentRecord: Sendable, Equatable {
 
 /// Who sent a submission and how.
 public struct SubmissionOrigin: Sendable {
-    public var actorId: Int64
+    public var actorId: Int64?
     public var deviceId: String?
     public var userAgent: String?
 
-    public init(actorId: Int64, deviceId: String?, userAgent: String?) {
+    public init(actorId: Int64?, deviceId: String?, userAgent: String?) {
         self.actorId = actorId
         self.deviceId = deviceId
         self.userAgent = userAgent

@@ -117,4 +117,18 @@ import Testing
             #expect(try await harness.send(.delete, "\(formPath)/draft/attachments/\(name)").problemCode == 404.1)
         }
     }
+
+    @Test func aClosedFormIsReadOnlyByThoseWhoReadEveryForm() async throws {
+        try await Harness.run { harness in
+            let project = try await harness.sitePhotoProject()
+            let key = try await harness.appUser(project: project, forms: ["site_photo"])
+            let viewer = try await harness.user("v@example.com", role: "viewer", project: project)
+            let collector = try await harness.user("c@example.com", role: "formfill", project: project)
+            #expect(try await harness.sendJSON(.patch, "/v1/projects/\(project)/forms/site_photo", ["state": "closed"]).status == .ok)
+            let xml = "/projects/\(project)/forms/site_photo.xml"
+            #expect(try await harness.send(.get, "/v1/key/\(key)\(xml)", token: .some(nil)).problemCode == 403.1)
+            #expect(try await harness.send(.get, "/v1\(xml)", token: collector.token).problemCode == 403.1)
+            #expect(try await harness.send(.get, "/v1\(xml)", token: viewer.token).status == .ok)
+        }
+    }
 }
