@@ -443,3 +443,83 @@ def test_pyodk_entities_create_update_force_and_table(client, published):
     assert rows["Rowan tree"]["__system"]["version"] == 3
     assert {"Hazel", "Yew"} <= set(rows)
     assert table["@odata.count"] == len(table["value"])
+
+
+def test_access_story_users_roles_app_users_revocation_closing_and_draft_testing(server, api, auth, client):
+    """A project manager's campaign, end to end: a user made over the API is given a role and loses it;
+    pyodk makes app users with forms; each phone submits; one lost phone is revoked; a form is closed;
+    a draft is tested through /v1/test without an account."""
+    base = server["base"]
+    r = requests.post(f"{base}/v1/projects", json={"name": "Access story"}, headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    pid = r.json()["id"]
+    for fid in ("site_photo", "trees_registration"):
+        client.forms.create(definition=str(XFORMS / f"{fid}.xml"), project_id=pid)
+
+    # A user made over the API, given the viewer role and then losing it.
+    r = requests.post(f"{base}/v1/users", json={"email": "viewer@example.org", "password": "a long enough passphrase"},
+                      headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    user_id = r.json()["id"]
+    r = requests.post(f"{base}/v1/sessions", json={"email": "viewer@example.org", "password": "a long enough passphrase"},
+                      timeout=TIMEOUT)
+    viewer = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert requests.get(f"{base}/v1/projects/{pid}", headers=viewer, timeout=TIMEOUT).status_code == 403
+    r = requests.post(f"{base}/v1/projects/{pid}/assignments/viewer/{user_id}", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200 and r.json() == {"success": True}, r.text
+    assert requests.get(f"{base}/v1/projects/{pid}/forms/site_photo/submissions", headers=viewer,
+                        timeout=TIMEOUT).status_code == 200
+    r = requests.delete(f"{base}/v1/projects/{pid}/assignments/viewer/{user_id}", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert requests.get(f"{base}/v1/projects/{pid}", headers=viewer, timeout=TIMEOUT).status_code == 403
+
+    # pyodk makes two app users, each given site_photo only.
+    phones = client.projects.create_app_users(display_names=["Phone A", "Phone B"], forms=["site_photo"], project_id=pid)
+    assert sorted(p.displayName for p in phones) == ["Phone A", "Phone B"]
+    keys = {p.displayName: p.token for p in phones}
+    for n, (name, key) in enumerate(sorted(keys.items()), start=1):
+        keyed = f"{base}/v1/key/{key}/projects/{pid}"
+        listed = ET.fromstring(requests.get(f"{keyed}/formList", headers=OPENROSA, timeout=TIMEOUT).content)
+        assert [x.findtext(f"{XFORMS_LIST_NS}formID") for x in listed] == ["site_photo"], name
+        xml = (SUBS / "site_photo" / "site-1.xml").read_bytes().replace(b"000000000001</instanceID>",
+                                                                        f"00000000000{n}</instanceID>".encode())
+        _assert_openrosa_ok(_openrosa_post(f"{keyed}/submission", xml, {}))
+        unassigned = _openrosa_post(f"{keyed}/submission", (SUBS / "trees_registration" / "reg-3-pine.xml").read_bytes(), {})
+        assert unassigned.status_code == 401, unassigned.text
+
+    # Phone B is lost: its key is revoked and the phone is refused at once.
+    r = requests.delete(f"{base}/v1/sessions/{keys['Phone B']}", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    lost = requests.get(f"{base}/v1/key/{keys['Phone B']}/projects/{pid}/formList", headers=OPENROSA, timeout=TIMEOUT)
+    assert lost.status_code == 403
+    assert ET.fromstring(lost.content).tag == f"{OR_RESPONSE_NS}OpenRosaResponse"
+    listed = requests.get(f"{base}/v1/projects/{pid}/app-users", headers=auth, timeout=TIMEOUT).json()
+    assert {u["displayName"]: u["token"] is None for u in listed} == {"Phone A": False, "Phone B": True}
+
+    # The form is closed: Phone A's next submission is refused, nothing is stored.
+    r = requests.patch(f"{base}/v1/projects/{pid}/forms/site_photo", json={"state": "closed"}, headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200 and r.json()["state"] == "closed", r.text
+    xml = (SUBS / "site_photo" / "site-1.xml").read_bytes().replace(b"000000000001</instanceID>", b"000000000009</instanceID>")
+    closed = _openrosa_post(f"{base}/v1/key/{keys['Phone A']}/projects/{pid}/submission", xml, {})
+    assert closed.status_code == 409 and b"not currently accepting submissions" in closed.content
+    assert len(client.submissions.list(form_id="site_photo", project_id=pid)) == 2
+
+    # A draft of trees_registration is tested from a phone with its draft token, no account.
+    r = requests.post(f"{base}/v1/projects/{pid}/forms/trees_registration/draft", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    draft_token = requests.get(f"{base}/v1/projects/{pid}/forms/trees_registration/draft", headers=auth,
+                               timeout=TIMEOUT).json()["draftToken"]
+    test = f"{base}/v1/test/{draft_token}/projects/{pid}/forms/trees_registration/draft"
+    listed = ET.fromstring(requests.get(f"{test}/formList", headers=OPENROSA, timeout=TIMEOUT).content)
+    assert listed.find(f"{XFORMS_LIST_NS}xform").findtext(f"{XFORMS_LIST_NS}downloadUrl") == f"{test}.xml"
+    assert requests.get(f"{test}.xml", timeout=TIMEOUT).content == (XFORMS / "trees_registration.xml").read_bytes()
+    _assert_openrosa_ok(_openrosa_post(f"{test}/submission", (SUBS / "trees_registration" / "reg-3-pine.xml").read_bytes(), {}))
+    tested = requests.get(f"{base}/v1/projects/{pid}/forms/trees_registration/draft/submissions", headers=auth,
+                          timeout=TIMEOUT).json()
+    assert len(tested) == 1
+    assert client.submissions.list(form_id="trees_registration", project_id=pid) == []
+    r = requests.post(f"{base}/v1/projects/{pid}/forms/trees_registration/draft/publish?version=2", headers=auth,
+                      timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    gone = requests.get(f"{test}/formList", headers=OPENROSA, timeout=TIMEOUT)
+    assert gone.status_code == 404 and b"draft testing endpoint" in gone.content

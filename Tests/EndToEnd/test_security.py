@@ -69,8 +69,12 @@ def gateway():
             r = requests.post(f"{base}/v1/projects/{project}/forms?publish=true", data=form,
                               headers={**auth, "Content-Type": "application/xml"}, timeout=TIMEOUT)
             assert r.status_code == 200, r.text
-            key = requests.post(f"{base}/v1/projects/{project}/app-users", json={"displayName": "Phone"},
-                                headers=auth, timeout=TIMEOUT).json()["token"]
+            phone = requests.post(f"{base}/v1/projects/{project}/app-users", json={"displayName": "Phone"},
+                                  headers=auth, timeout=TIMEOUT).json()
+            r = requests.post(f"{base}/v1/projects/{project}/forms/site_photo/assignments/app-user/{phone['id']}",
+                              headers=auth, timeout=TIMEOUT)
+            assert r.status_code == 200, r.text
+            key = phone["token"]
             yield {"base": base, "port": port, "auth": auth, "project": project, "key": key, "tmp": tmp}
         finally:
             proc.send_signal(signal.SIGTERM)
