@@ -11,7 +11,7 @@ extension Gateway {
         router.post(RouterPath(forms)) { request, context in
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageForms, for: actor)
-            let xml = try await FormUpload.body(of: request, limit: configuration.bodyLimit)
+            let xml = try await FormUpload.xform(of: request, limit: configuration.bodyLimit, converter: xlsform)
             let definition = try FormUpload.definition(request, xml: xml)
             do {
                 let form = try await store.createForm(
@@ -135,7 +135,7 @@ extension Gateway {
 
         router.post(RouterPath("\(forms)/:xmlFormId/draft")) { request, context in
             let (actor, form) = try await self.form(request, context, .manageForms)
-            let xml = try await FormUpload.body(of: request, limit: configuration.bodyLimit)
+            let xml = try await FormUpload.xform(of: request, limit: configuration.bodyLimit, converter: xlsform)
             if xml.isEmpty {
                 guard form.current != nil else { throw Problem.notFound }
                 _ = try await store.createDraft(formId: form.id, xml: nil, definition: nil, actorId: actor.id)

@@ -16,15 +16,33 @@ enum FormUpload {
         return Data(xml.drop(while: whitespace.contains))
     }
 
-    static func definition(_ request: Request, xml: Data) throws -> XFormDefinition {
+    /// The uploaded form as an XForm: XML as sent, or an XLSForm converted by `converter`. Conversion
+    /// warnings refuse the upload (400.16) unless `ignoreWarnings=true`, as Central.
+    static func xform(of request: Request, limit: Int, converter: XLSFormConverter?) async throws -> Data {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if excelTypes.contains(where: contentType.hasPrefix) {
+        guard excelTypes.contains(where: contentType.hasPrefix) else { return try await body(of: request, limit: limit) }
+        guard let converter else {
             throw Problem(
                 code: 501.3,
                 message:
                     "This server has not been configured to allow XLSForm conversion. Please upload an XForms XML file (try XLSForm Online) or contact your server administrator."
             )
         }
+        let spreadsheet = try await request.collectBody(limit: limit)
+        let converted = try await converter.convert(
+            spreadsheet, contentType: contentType, formIdFallback: request.headers[HeaderNames.xlsformFormIdFallback])
+        if !converted.warnings.isEmpty && request.query("ignoreWarnings")?.lowercased() != "true" {
+            throw Problem(
+                code: 400.16,
+                message:
+                    "The Form is valid, but with warnings. Please check the warnings and if they are acceptable resubmit with ?ignoreWarnings=true",
+                details: ["warnings": ["xlsFormWarnings": .array(converted.warnings.map(JSONValue.string))]])
+        }
+        return converted.xml
+    }
+
+    static func definition(_ request: Request, xml: Data) throws -> XFormDefinition {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
         if contentType.hasPrefix("application/json") || contentType.hasPrefix("multipart/") {
             throw Problem.unexpectedValue(
                 field: "Content-Type", value: contentType, reason: "an XForm is uploaded as XML (application/xml).")

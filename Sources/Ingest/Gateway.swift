@@ -15,6 +15,7 @@ public struct Gateway: Sendable {
     let metrics: GatewayMetrics
     let uploads: Uploads
     let entityLists: EntityListCache
+    let xlsform: XLSFormConverter?
 
     /// `metrics` should be the one whose `storeObserver` the store was opened with.
     public init(store: GatewayStore, configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics()) {
@@ -24,6 +25,9 @@ public struct Gateway: Sendable {
         self.metrics = metrics
         self.uploads = Uploads(configuration: configuration)
         self.entityLists = EntityListCache(directory: configuration.scratchDirectory + "/entity-lists")
+        self.xlsform = configuration.xlsformConverter.map {
+            XLSFormConverter(command: $0, scratchDirectory: configuration.scratchDirectory)
+        }
     }
 
     public func router() -> Router<GatewayContext> {

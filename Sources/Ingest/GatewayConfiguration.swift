@@ -27,14 +27,18 @@ public struct GatewayConfiguration: Sendable {
     public var requestHeadTimeoutSeconds: Int
     /// Most entities one bulk-create request may carry.
     public var bulkEntityLimit: Int
+    /// pyxform's `xls2xform` command, which turns uploaded XLSForms into XForms; without it they get 501.3.
+    public var xlsformConverter: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8383, bodyLimit: Int = 100_000_000,
         backlogHoldSeconds: Int = 432_000, backlogSweepSeconds: Int = 3600, sessionLifetime: TimeInterval = 86_400,
         consistencySweepSeconds: Int = 0, scratchDirectory: String = NSTemporaryDirectory() + "ingest",
         largeUploadBytes: Int = 10_000_000, largeUploadConcurrency: Int = 4, publicURL: String? = nil, metricsToken: String? = nil,
-        requestHeadTimeoutSeconds: Int = 60, bulkEntityLimit: Int = 50_000
+        requestHeadTimeoutSeconds: Int = 60, bulkEntityLimit: Int = 50_000,
+        xlsformConverter: String? = nil
     ) {
+        self.xlsformConverter = xlsformConverter
         self.publicURL = publicURL
         self.metricsToken = metricsToken
         self.requestHeadTimeoutSeconds = requestHeadTimeoutSeconds

@@ -142,6 +142,7 @@ enum HeaderNames {
     static let actionNotes = HTTPField.Name("X-Action-Notes")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let odkClient = HTTPField.Name("X-ODK-Client")!
+    static let xlsformFormIdFallback = HTTPField.Name("X-XlsForm-FormId-Fallback")!
     static let odataVersion = HTTPField.Name("OData-Version")!
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

@@ -99,6 +99,12 @@ struct Serve: AsyncParsableCommand {
     )
     var headerTimeoutSeconds: Int?
 
+    @Option(
+        help:
+            "pyxform's xls2xform command, for XLSForm uploads (scripts/serve.sh installs it). Env: INGEST_XLSFORM_CONVERTER. Default: none (501.3)."
+    )
+    var xlsformConverter: String?
+
     func run() async throws {
         let path = try requiredSetting(db, env: "INGEST_DB", option: "--db")
         let configuration = GatewayConfiguration(
@@ -112,7 +118,8 @@ struct Serve: AsyncParsableCommand {
             largeUploadConcurrency: max(1, try integerSetting(largeUploads, env: "INGEST_LARGE_UPLOADS", default: 4)),
             publicURL: try setting(publicURL, env: "INGEST_PUBLIC_URL").map(Self.validatedPublicURL),
             metricsToken: setting(metricsToken, env: "INGEST_METRICS_TOKEN"),
-            requestHeadTimeoutSeconds: max(1, try integerSetting(headerTimeoutSeconds, env: "INGEST_HEADER_TIMEOUT_SECONDS", default: 60)))
+            requestHeadTimeoutSeconds: max(1, try integerSetting(headerTimeoutSeconds, env: "INGEST_HEADER_TIMEOUT_SECONDS", default: 60)),
+            xlsformConverter: setting(xlsformConverter, env: "INGEST_XLSFORM_CONVERTER"))
         var logger = Logger(label: "ingest")
         logger.logLevel = .info
         let metrics = GatewayMetrics()

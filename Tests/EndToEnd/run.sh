@@ -34,16 +34,17 @@ fi
 if ! "$venv/bin/python" - <<'EOF' >/dev/null 2>&1
 import importlib.metadata as md, sys
 ok = md.version("pyodk") == "1.3.0"
-md.version("pytest"); md.version("requests"); md.version("selenium")
+md.version("pytest"); md.version("requests"); md.version("selenium"); md.version("openpyxl")
 sys.exit(0 if ok else 1)
 EOF
 then
-  echo "run.sh: installing pyodk==1.3.0 pytest requests selenium" >&2
+  echo "run.sh: installing pyodk==1.3.0 pytest requests selenium openpyxl" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "pyodk==1.3.0" pytest requests "selenium>=4.20,<5"
+    "pyodk==1.3.0" pytest requests "selenium>=4.20,<5" openpyxl
 fi
 
 export INGEST_E2E_BIN="$bin"
+export INGEST_E2E_XLS2XFORM="$(bash "$repo/scripts/pyxform.sh")"
 export PYTHONDONTWRITEBYTECODE=1
 export INGEST_E2E_REPO="$repo"
 cd "$here"

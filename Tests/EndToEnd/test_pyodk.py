@@ -23,6 +23,7 @@ from pyodk.client import Client
 
 REPO = Path(os.environ.get("INGEST_E2E_REPO", Path(__file__).resolve().parents[2]))
 BIN = os.environ.get("INGEST_E2E_BIN", str(REPO / ".build/debug/ingest"))
+XLS2XFORM = os.environ.get("INGEST_E2E_XLS2XFORM", str(REPO / ".build/pyxform-venv/bin/xls2xform"))
 SAMPLES = REPO / "SampleForms"
 XFORMS = SAMPLES / "xforms"
 SUBS = SAMPLES / "submissions"
@@ -77,7 +78,7 @@ def server():
         log_path = tmp / "server.log"
         log = open(log_path, "wb")
         proc = subprocess.Popen(
-            [BIN, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+            [BIN, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--xlsform-converter", XLS2XFORM],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         try:
@@ -523,3 +524,32 @@ def test_access_story_users_roles_app_users_revocation_closing_and_draft_testing
     assert r.status_code == 200, r.text
     gone = requests.get(f"{test}/formList", headers=OPENROSA, timeout=TIMEOUT)
     assert gone.status_code == 404 and b"draft testing endpoint" in gone.content
+
+
+def test_an_xlsform_uploaded_with_pyodk_is_converted_and_published(server, client, auth, tmp_path):
+    """Forms are made as XLSForms: pyodk uploads one, the gateway converts it with pyxform as Central does."""
+    import openpyxl  # run.sh installs it: making the spreadsheet is the test's own job
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    for row in (["type", "name", "label"], ["text", "tree", "Tree"], ["integer", "height", "Height"]):
+        survey.append(row)
+    settings = book.create_sheet("settings")
+    settings.append(["form_title", "version"])
+    settings.append(["Tree count", "7"])
+    path = tmp_path / "tree_count.xlsx"
+    book.save(path)
+
+    form = client.forms.create(definition=str(path))
+    assert form.xmlFormId == "tree_count" and form.name == "Tree count" and form.version == "7"
+    r = requests.get(f"{server['base']}/v1/projects/{form.projectId}/forms/tree_count.xml",
+                     headers=auth, timeout=TIMEOUT)
+    root = ET.fromstring(r.content)
+    assert root.find(".//{http://www.w3.org/2002/xforms}bind[@nodeset='/data/height']").get("type") == "int"
+
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a spreadsheet")
+    r = requests.post(f"{server['base']}/v1/projects/{form.projectId}/forms", data=broken.read_bytes(),
+                      headers={**auth, "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+                      timeout=TIMEOUT)
+    assert r.status_code == 400 and r.json()["code"] == 400.15, r.text
