@@ -10,6 +10,16 @@ extension Gateway {
     func addDraftTestingRoutes(to router: GatewayRouter) {
         let base = "/v1/test/:draftToken/projects/:projectId/forms/:xmlFormId"
 
+        // A manager's own test submission to the draft, as XML (Central's REST draft route).
+        router.post(RouterPath("/v1/projects/:projectId/forms/:xmlFormId/draft/submissions")) { request, context in
+            let (actor, form) = try await self.form(request, context, .manageForms)
+            guard let draft = form.draft else { throw Problem.notFound }
+            let xml = try await request.collectBody(limit: configuration.bodyLimit)
+            let record = try await storeDraftSubmission(
+                form: form, draft: draft, xml: xml, attachments: [], actorId: actor.id, request: request)
+            return JSONResponse.make(.object(Representation.submission(record, submitter: nil)))
+        }
+
         // What was sent while testing, for the form's managers; kept apart from the real submissions.
         router.get(RouterPath("/v1/projects/:projectId/forms/:xmlFormId/draft/submissions")) { request, context in
             let (_, form) = try await self.form(request, context, .manageForms)
@@ -87,29 +97,37 @@ extension Gateway {
                             IncomingAttachment(
                                 name: name, contentType: part.contentType, bytes: part.bytes, size: part.size, sha256: part.sha256))
                     }
-                    let xml = try xmlPart.data
-                    let parsed: ParsedSubmission
-                    do {
-                        let header = try SubmissionParser.header(xml)
-                        guard header.xmlFormId == form.xmlFormId else {
-                            throw Problem.unexpectedValue(
-                                field: "form id", value: header.xmlFormId, reason: "did not match the form ID in the URL")
-                        }
-                        parsed = try SubmissionParser.parse(xml, declarations: [], binaryFields: draft.binaryFields)
-                    } catch let error as XMLParseError {
-                        throw SubmissionIntake.problem(error, xml: xml)
-                    }
-                    let origin = SubmissionOrigin(
-                        actorId: nil, deviceId: request.query("deviceID"), userAgent: SubmissionIntake.userAgent(request))
-                    do {
-                        _ = try await store.storeDraftSubmission(
-                            formId: form.id, formDefId: draft.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin)
-                    } catch SubmissionWriteError.conflictingDuplicate {
-                        throw Problem.xmlConflict
-                    }
+                    _ = try await storeDraftSubmission(
+                        form: form, draft: draft, xml: try xmlPart.data, attachments: attachments, actorId: nil, request: request)
                     return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
                 }
             }
+        }
+    }
+
+    /// A submission to a draft, checked against the draft: it is kept apart and does no entity work.
+    func storeDraftSubmission(
+        form: FormRecord, draft: FormDefRecord, xml: Data, attachments: [IncomingAttachment], actorId: Int64?, request: Request
+    ) async throws -> SubmissionRecord {
+        let parsed: ParsedSubmission
+        do {
+            let header = try SubmissionParser.header(xml)
+            guard header.xmlFormId == form.xmlFormId else {
+                throw Problem.unexpectedValue(field: "form id", value: header.xmlFormId, reason: "did not match the form ID in the URL")
+            }
+            parsed = try SubmissionParser.parse(xml, declarations: [], binaryFields: draft.binaryFields)
+        } catch let error as XMLParseError {
+            throw SubmissionIntake.problem(error, xml: xml)
+        }
+        let origin = SubmissionOrigin(actorId: actorId, deviceId: request.query("deviceID"), userAgent: SubmissionIntake.userAgent(request))
+        do {
+            switch try await store.storeDraftSubmission(
+                formId: form.id, formDefId: draft.id, xml: xml, parsed: parsed, attachments: attachments, origin: origin)
+            {
+            case .created(let record), .duplicate(let record), .edited(let record): return record
+            }
+        } catch SubmissionWriteError.conflictingDuplicate(let instanceId) {
+            throw Problem.uniquenessViolation(fields: ["instanceID"], values: [instanceId], table: "submissions")
         }
     }
 

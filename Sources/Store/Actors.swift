@@ -68,14 +68,14 @@ extension GatewayStore {
         }
     }
 
-    /// A project's live app users, newest first, with when each last did anything (its latest audit).
+    /// A project's live app users, newest first, with when each last submitted (Central's `lastUsed`).
     public func appUsers(projectId: Int64) async throws -> [AppUserRecord] {
         try await read { db in
             try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
                         SELECT a.id, a.display_name, a.created_at, au.token, au.created_by,
-                          (SELECT MAX(logged_at) FROM audits WHERE actor_id = a.id) AS last_used
+                          (SELECT MAX(logged_at) FROM audits WHERE actor_id = a.id AND action = 'submission.create') AS last_used
                         FROM actors a JOIN app_users au ON au.actor_id = a.id
                         WHERE au.project_id = ? AND a.deleted_at IS NULL ORDER BY a.id DESC
                         """), arguments: [projectId]

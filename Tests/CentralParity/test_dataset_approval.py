@@ -124,13 +124,24 @@ def test_should_return_warning_for_approvalrequired_if_there_are_pending_submiss
 
 
 def test_should_update_dataset_when_pending_submissions_are_draft_or_deleted(gateway):
-    # Ours: no draft-submission route, so only the deleted-form half of Central's scenario is sent.
     a = gateway.alice
     a.publish(FORMS["simpleEntity"])
     require_approval(a, True).expect(200)
     a.submit("simpleEntity", SIMPLE_ONE)
+    a.post("/v1/projects/1/forms/simpleEntity/draft").expect(200)
+    a.post("/v1/projects/1/forms/simpleEntity/draft/submissions", xml=INSTANCES["simpleEntity"]["two"]).expect(200)
     a.delete("/v1/projects/1/forms/simpleEntity").expect(200)
     require_approval(a, False).expect(200)
+
+
+def test_should_not_convert_draft_submissions(gateway):
+    a = gateway.alice
+    a.publish(FORMS["simpleEntity"])
+    require_approval(a, True).expect(200)
+    a.post("/v1/projects/1/forms/simpleEntity/draft").expect(200)
+    a.post("/v1/projects/1/forms/simpleEntity/draft/submissions", xml=SIMPLE_ONE).expect(200)
+    require_approval(a, False, "?convert=true").expect(200)
+    assert a.entities() == []
 
 
 def test_should_update_approvalrequired_without_automatic_conversions(gateway):
