@@ -85,20 +85,9 @@ extension Gateway {
                 try OpenRosa.requireVersionHeader(request)
                 let (form, draft) = try await testedDraft(context)
                 return try await uploads.admitting(request) {
-                    let parts = try await uploads.multipart.read(request)
-                    guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
-                        throw Problem.missingMultipartField("xml_submission_file")
-                    }
-                    var attachments: [IncomingAttachment] = []
-                    for part in parts where part.name != "xml_submission_file" {
-                        guard let name = part.name else { continue }
-                        guard AttachmentRule.isAcceptableName(name) else { throw Problem.unacceptableFileName(name) }
-                        attachments.append(
-                            IncomingAttachment(
-                                name: name, contentType: part.contentType, bytes: part.bytes, size: part.size, sha256: part.sha256))
-                    }
+                    let (xml, attachments) = try await openRosaSubmission(request)
                     _ = try await storeDraftSubmission(
-                        form: form, draft: draft, xml: try xmlPart.data, attachments: attachments, actorId: nil, request: request)
+                        form: form, draft: draft, xml: xml, attachments: attachments, actorId: nil, request: request)
                     return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
                 }
             }

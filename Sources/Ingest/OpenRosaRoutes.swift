@@ -125,20 +125,9 @@ extension Gateway {
                 // An unknown project has no forms: the intake answers 404 when it looks the form up.
                 guard let projectId = context.parameters.get("projectId", as: Int64.self) else { throw Problem.notFound }
                 return try await uploads.admitting(request) {
-                    let parts = try await uploads.multipart.read(request)
-                    guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
-                        throw Problem.missingMultipartField("xml_submission_file")
-                    }
-                    var attachments: [IncomingAttachment] = []
-                    for part in parts where part.name != "xml_submission_file" {
-                        guard let name = part.name else { continue }
-                        guard AttachmentRule.isAcceptableName(name) else { throw Problem.unacceptableFileName(name) }
-                        attachments.append(
-                            IncomingAttachment(
-                                name: name, contentType: part.contentType, bytes: part.bytes, size: part.size, sha256: part.sha256))
-                    }
+                    let (xml, attachments) = try await openRosaSubmission(request)
                     _ = try await intake.accept(
-                        projectId: projectId, urlFormId: nil, xml: try xmlPart.data, attachments: attachments, actor: actor,
+                        projectId: projectId, urlFormId: nil, xml: xml, attachments: attachments, actor: actor,
                         deviceId: request.query("deviceID"), userAgent: SubmissionIntake.userAgent(request),
                         channel: .openRosa)
                     return OpenRosa.response(status: .created, message: "full submission upload was successful!", nature: "")
@@ -199,6 +188,22 @@ extension Gateway {
         if let unchanged = JSONResponse.notModified(request, eTag: list.state.hash) { return unchanged }
         return JSONResponse.download(
             .streaming(list.file, size: list.size), contentType: "text/csv; charset=utf-8", filename: name, eTag: list.state.hash)
+    }
+
+    /// An OpenRosa submission as Collect sends it: the `xml_submission_file` part and the media beside it.
+    func openRosaSubmission(_ request: Request) async throws -> (xml: Data, attachments: [IncomingAttachment]) {
+        let parts = try await uploads.multipart.read(request)
+        guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
+            throw Problem.missingMultipartField("xml_submission_file")
+        }
+        var attachments: [IncomingAttachment] = []
+        for part in parts where part.name != "xml_submission_file" {
+            guard let name = part.name else { continue }
+            guard AttachmentRule.isAcceptableName(name) else { throw Problem.unacceptableFileName(name) }
+            attachments.append(
+                IncomingAttachment(name: name, contentType: part.contentType, bytes: part.bytes, size: part.size, sha256: part.sha256))
+        }
+        return (try xmlPart.data, attachments)
     }
 
     var intake: SubmissionIntake { SubmissionIntake(store: store, access: access, metrics: metrics) }

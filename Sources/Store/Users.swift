@@ -125,7 +125,7 @@ extension GatewayStore {
     /// Ours: a wrong password, for the operator to see guessing in the audit log.
     public func recordLoginFailure(email: String, userId: Int64?, address: String) async throws {
         try await write { db in
-            try Audit.log(
+            _ = try Audit.log(
                 db, actorId: nil, action: "user.session.create.failure", acteeType: userId == nil ? nil : "actor", acteeId: userId,
                 details: ["email": .string(String(email.prefix(255))), "address": .string(address)])
         }
