@@ -96,6 +96,16 @@ extension Gateway {
             return JSONResponse.bytes(draft.xml, contentType: "application/xml", filename: "\(form.xmlFormId).xml")
         }
 
+        // Central's field list: published version, or the draft's under /draft/fields.
+        for (suffix, draft) in [("fields", false), ("draft/fields", true)] {
+            router.get(RouterPath("\(forms)/:xmlFormId/\(suffix)")) { request, context in
+                let (_, form) = try await self.form(request, context, draft ? .manageForms : .readForms)
+                guard let def = draft ? form.draft : form.current ?? form.draft else { throw Problem.notFound }
+                let fields = (try? XFormParser.fields(def.xml)) ?? []
+                return JSONResponse.make(.array(fields.map { .object(Representation.field($0, odata: request.flag("odata"))) }))
+            }
+        }
+
         router.get(RouterPath("\(forms)/:xmlFormId/versions")) { request, context in
             let (_, form) = try await self.form(request, context, .readForms)
             let versions = try await store.publishedVersions(formId: form.id)

@@ -1,6 +1,7 @@
 import Entities
 import Foundation
 import Store
+import XMLParse
 
 /// Central's JSON shapes for the gateway's records.
 enum Representation {
@@ -62,6 +63,21 @@ enum Representation {
             if let creator { object["createdBy"] = .object(actor(creator)) }
         }
         return object
+    }
+
+    /// A form field as `…/fields` lists it; `binary` and `selectMultiple` are true or null, never false. With
+    /// `odata`, each name is made an OData identifier as Central does (anything else becomes `_`).
+    static func field(_ field: FormField, odata: Bool) -> JSONObject {
+        func name(_ text: Substring) -> String {
+            let cleaned = String(
+                text.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" ? Character($0) : "_" })
+            return cleaned.first.map { $0.isLetter || $0 == "_" } == false ? "_" + cleaned : cleaned
+        }
+        let path = odata ? "/" + field.path.split(separator: "/").map(name).joined(separator: "/") : field.path
+        return [
+            "name": .string(odata ? name(Substring(field.name)) : field.name), "path": .string(path), "type": .string(field.type),
+            "binary": field.binary ? true : .null, "selectMultiple": field.selectMultiple ? true : .null,
+        ]
     }
 
     /// A deleted form, with the numeric id its restore is addressed by.

@@ -4,8 +4,13 @@ import Foundation
 /// Reads an XForm's definition with libxml2's tree API (forms are small and read once, at upload).
 public enum XFormParser {
     public static func parse(_ data: Data) throws(XMLParseError) -> XFormDefinition {
+        try withDocument(data) { root throws(XMLParseError) in try read(root) }
+    }
+
+    /// Parses `data` (no DTDs) and hands its root element to `body` while the tree lives.
+    static func withDocument<T>(_ data: Data, _ body: (XMLNode?) throws(XMLParseError) -> T) throws(XMLParseError) -> T {
         LibXML.ensureReady()
-        let parsed: Result<XFormDefinition, XMLParseError> = data.withUnsafeBytes { raw in
+        let parsed: Result<T, XMLParseError> = data.withUnsafeBytes { raw in
             if DoctypeGuard.containsDoctype(raw) { return .failure(.doctypeForbidden) }
             xmlResetLastError()
             let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self)
@@ -14,7 +19,7 @@ public enum XFormParser {
             }
             defer { xmlFreeDoc(doc) }
             if doc.pointee.intSubset != nil { return .failure(.doctypeForbidden) }
-            return Result { () throws(XMLParseError) in try read(XMLNode(doc: doc)) }
+            return Result { () throws(XMLParseError) in try body(XMLNode(doc: doc)) }
         }
         return try parsed.get()
     }

@@ -132,3 +132,28 @@ import Testing
         }
     }
 }
+
+@Suite struct FormFieldTests {
+    @Test func fieldsAreListedDepthFirstWithTypesAsCentralListsThem() async throws {
+        try await Harness.run { harness in
+            let project = try await harness.createProject()
+            #expect(try await harness.publishForm("households_repeat", project: project).status == .ok)
+            let fields = try await harness.send(.get, "/v1/projects/\(project)/forms/households_repeat/fields").json()
+            let rows = fields.arrayValue?.map { "\($0["path"]!.stringValue!) \($0["type"]!.stringValue!)" }
+            #expect(
+                rows == [
+                    "/household_name string", "/members repeat", "/members/name string", "/members/age int", "/members/meta structure",
+                    "/members/meta/entity structure", "/members/meta/entity/label string", "/meta structure", "/meta/instanceID string",
+                ], "the repeat once, though the instance holds it twice")
+            #expect(
+                fields.arrayValue?.first == [
+                    "name": "household_name", "path": "/household_name", "type": "string", "binary": .null, "selectMultiple": .null,
+                ])
+
+            try await harness.publishForm("site_photo", project: project)
+            let photo = try await harness.send(.get, "/v1/projects/\(project)/forms/site_photo/fields").json()
+            #expect(photo.arrayValue?.first { $0["name"] == "photo" }?["binary"] == true)
+            #expect(try await harness.send(.get, "/v1/projects/\(project)/forms/site_photo/draft/fields").problemCode == 404.1)
+        }
+    }
+}
