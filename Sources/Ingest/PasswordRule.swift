@@ -6,7 +6,7 @@ enum PasswordRule {
     static func check(_ value: JSONValue?) throws -> String {
         guard let password = value?.stringValue else {
             throw Problem(
-                code: 400.11, message: "Invalid input data type: expected \"\(value.map { "\($0)" } ?? "undefined")\" to be (string)",
+                code: 400.11, message: "Invalid input data type: expected \"\(value?.serialized() ?? "undefined")\" to be (string)",
                 details: ["expected": "string"])
         }
         guard password.utf16.count >= 10 else {

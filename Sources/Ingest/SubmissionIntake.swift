@@ -60,19 +60,19 @@ struct SubmissionIntake {
         else {
             throw Problem.notFound
         }
-        // Central tells a closed form before it checks who is asking.
-        if target.state == "closed" { throw Problem.notAcceptingSubmissions }
-        do {
-            try await access.require(.submit, projectId: projectId, formId: target.formId, actor: actor)
-        } catch let problem as Problem where channel == .openRosa && problem.code == 403.1 {
-            throw Problem.authenticationFailed  // Collect asks for credentials again on 401, not on 403.
-        }
         guard let def = target.def else {
             // A broken document is reported as such, not as an unknown version read from its first tag.
             do { _ = try SubmissionParser.parse(xml, declarations: []) } catch let error as XMLParseError {
                 throw Self.problem(error, xml: xml)
             }
             throw Problem.formVersionNotFound(header.version)
+        }
+        // Central's order: unknown form, unknown version, closed form, then who is asking.
+        if target.state == "closed" { throw Problem.notAcceptingSubmissions }
+        do {
+            try await access.require(.submit, projectId: projectId, formId: target.formId, actor: actor)
+        } catch let problem as Problem where channel == .openRosa && problem.code == 403.1 {
+            throw Problem.authenticationFailed  // Collect asks for credentials again on 401, not on 403.
         }
         let parsed: ParsedSubmission
         do {

@@ -34,6 +34,10 @@ import Testing
             let refused = try await harness.submitOpenRosa(
                 project: project, xml: Harness.sitePhotoXML(suffix: "2"), prefix: "/v1/key/\(key)", token: .some(nil))
             #expect(refused.status == .conflict && refused.text.contains("not currently accepting submissions"))
+            let stranger = try await harness.appUser(project: project, name: "Unassigned")
+            let strangerAnswer = try await harness.submitOpenRosa(
+                project: project, xml: Harness.sitePhotoXML(suffix: "3"), prefix: "/v1/key/\(stranger)", token: .some(nil))
+            #expect(strangerAnswer.status == .conflict, "Central tells a closed form before it checks who asks")
             #expect(try await harness.send(.get, "\(formPath)/submissions").json().arrayValue?.count == 1)
 
             #expect(try await harness.sendJSON(.patch, formPath, ["state": "open"]).status == .ok)
