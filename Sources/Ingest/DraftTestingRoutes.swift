@@ -38,25 +38,8 @@ extension Gateway {
                     throw Problem.failedDraftAccess
                 }
                 let path = baseURL(request) + Self.testPath(request) + "/forms/\(percentEncode(form.xmlFormId))/draft"
-                var item = """
-                        <xform>
-                          <formID>\(OpenRosa.escape(form.xmlFormId))</formID>
-                          <name>\(OpenRosa.escape(draft.name ?? form.xmlFormId))</name>
-                          <version>\(OpenRosa.escape(draft.version))</version>
-                          <hash>md5:\(draft.hash)</hash>
-                          <downloadUrl>\(OpenRosa.escape(path)).xml</downloadUrl>
-
-                    """
-                if !(try await store.formAttachments(defId: draft.id)).isEmpty {
-                    item += "      <manifestUrl>\(OpenRosa.escape(path))/manifest</manifestUrl>\n"
-                }
-                item += "    </xform>\n"
-                return OpenRosa.xml(
-                    """
-                    <?xml version="1.0" encoding="UTF-8"?>
-                    <xforms xmlns="http://openrosa.org/xforms/xformsList">
-                    \(item)</xforms>
-                    """)
+                let hasAttachments = !(try await store.formAttachments(defId: draft.id)).isEmpty
+                return OpenRosa.formList([OpenRosa.formListItem(form: form, def: draft, path: path, hasAttachments: hasAttachments)])
             }
         }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Store
 
 /// OpenRosa's envelope, headers and escaping.
 enum OpenRosa {
@@ -66,5 +67,31 @@ enum OpenRosa {
     static func requireVersionHeader(_ request: Request) throws {
         let value = request.headers[versionHeader]
         guard value == "1.0" else { throw Problem.invalidHeader("X-OpenRosa-Version", value: value).asOpenRosa() }
+    }
+}
+
+extension OpenRosa {
+    /// One `<xform>` of a form list, Central's template; `path` is the form's URL without `.xml`.
+    static func formListItem(form: FormRecord, def: FormDefRecord, path: String, hasAttachments: Bool) -> String {
+        var item = """
+                <xform>
+                  <formID>\(escape(form.xmlFormId))</formID>
+                  <name>\(escape(def.name ?? form.xmlFormId))</name>
+                  <version>\(escape(def.version))</version>
+                  <hash>md5:\(def.hash)</hash>
+                  <downloadUrl>\(escape(path)).xml</downloadUrl>
+
+            """
+        if hasAttachments { item += "      <manifestUrl>\(escape(path))/manifest</manifestUrl>\n" }
+        return item + "    </xform>\n"
+    }
+
+    static func formList(_ items: [String]) -> Response {
+        xml(
+            """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <xforms xmlns="http://openrosa.org/xforms/xformsList">
+            \(items.joined())</xforms>
+            """)
     }
 }

@@ -28,27 +28,12 @@ extension Gateway {
                 var items: [String] = []
                 for form in forms {
                     let def = form.current!
-                    let attachments = try await store.formAttachments(defId: def.id)
-                    let path = "\(base)/forms/\(percentEncode(form.xmlFormId))"
-                    var item = """
-                            <xform>
-                              <formID>\(OpenRosa.escape(form.xmlFormId))</formID>
-                              <name>\(OpenRosa.escape(def.name ?? form.xmlFormId))</name>
-                              <version>\(OpenRosa.escape(def.version))</version>
-                              <hash>md5:\(def.hash)</hash>
-                              <downloadUrl>\(OpenRosa.escape(path)).xml</downloadUrl>
-
-                        """
-                    if !attachments.isEmpty { item += "      <manifestUrl>\(OpenRosa.escape(path))/manifest</manifestUrl>\n" }
-                    item += "    </xform>\n"
-                    items.append(item)
+                    let hasAttachments = !(try await store.formAttachments(defId: def.id)).isEmpty
+                    items.append(
+                        OpenRosa.formListItem(
+                            form: form, def: def, path: "\(base)/forms/\(percentEncode(form.xmlFormId))", hasAttachments: hasAttachments))
                 }
-                return OpenRosa.xml(
-                    """
-                    <?xml version="1.0" encoding="UTF-8"?>
-                    <xforms xmlns="http://openrosa.org/xforms/xformsList">
-                    \(items.joined())</xforms>
-                    """)
+                return OpenRosa.formList(items)
             }
         }
 

@@ -99,10 +99,8 @@ extension GatewayStore {
     /// Deletes an app user: its key stops working and its form assignments go; its submissions stay.
     public func deleteAppUser(actorId: Int64, by: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE actors SET deleted_at = ? WHERE id = ?", Timestamp.now(), actorId)
             try db.run("UPDATE app_users SET token = NULL WHERE actor_id = ?", actorId)
-            try Self.endEverything(db, actorId: actorId)
-            try Audit.log(db, actorId: by, action: "field_key.delete", acteeType: "actor", acteeId: actorId, details: [:])
+            try Self.retire(db, actorId: actorId, action: "field_key.delete", by: by)
         }
     }
 

@@ -106,10 +106,8 @@ extension GatewayStore {
     /// and its email may be used again.
     public func deleteUser(id: Int64, by: Int64) async throws {
         try await write { db in
-            try db.run("UPDATE actors SET deleted_at = ? WHERE id = ?", Timestamp.now(), id)
             try db.run("UPDATE users SET deleted = 1, is_admin = 0 WHERE actor_id = ?", id)
-            try Self.endEverything(db, actorId: id)
-            try Audit.log(db, actorId: by, action: "user.delete", acteeType: "actor", acteeId: id, details: [:])
+            try Self.retire(db, actorId: id, action: "user.delete", by: by)
         }
     }
 
@@ -131,10 +129,13 @@ extension GatewayStore {
         }
     }
 
-    static func endEverything(_ db: Database, actorId: Int64) throws {
+    /// Deletes an actor, keeping its row for the history: its roles and sessions go at once.
+    static func retire(_ db: Database, actorId: Int64, action: String, by: Int64) throws {
+        try db.run("UPDATE actors SET deleted_at = ? WHERE id = ?", Timestamp.now(), actorId)
         try db.run("DELETE FROM assignments WHERE actor_id = ?", actorId)
         try db.run("DELETE FROM form_assignments WHERE actor_id = ?", actorId)
         try db.run("DELETE FROM sessions WHERE actor_id = ?", actorId)
+        try Audit.log(db, actorId: by, action: action, acteeType: "actor", acteeId: actorId, details: [:])
     }
 
     private static func requireFreeEmail(_ db: Database, _ email: String, except id: Int64?) throws {
