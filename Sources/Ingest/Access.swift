@@ -34,17 +34,19 @@ struct Access: Sendable {
             guard Self.isWellFormedToken(key) else { throw Problem.authenticationFailed }
             // An unknown key is 403, not 401, as Central answers: the device should not prompt for a password.
             if let actor = recent.actor(for: "key:" + key) { return actor }
+            let generation = recent.generation
             guard let actor = try await store.actor(forAppUserToken: key) else { throw Problem.insufficientRights }
-            recent.remember(actor, for: "key:" + key)
+            recent.remember(actor, for: "key:" + key, readAtGeneration: generation)
             return actor
         }
         guard let authorization = request.headers[.authorization] else { throw Problem.authenticationFailed }
         if authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst("Bearer ".count))
             if let actor = recent.actor(for: "session:" + token) { return actor }
+            let generation = recent.generation
             guard let (actor, session) = try await store.actor(forSessionToken: token) else { throw Problem.authenticationFailed }
             if let expiry = Timestamp.date(session.expiresAt), expiry.timeIntervalSinceNow > recent.lifetime {
-                recent.remember(actor, for: "session:" + token)
+                recent.remember(actor, for: "session:" + token, readAtGeneration: generation)
             }
             return actor
         }
@@ -66,17 +68,25 @@ struct Access: Sendable {
     /// audited as `user.session.create.failure`.
     func verifyPassword(email: String, password: String, address: String) async throws -> Actor {
         guard !email.containsNull, !password.containsNull else { throw Problem.nullCharacter(field: "password") }
-        if let wait = throttle.wait(email: email, address: address) { throw Problem.tooManyLoginFailures(retryAfter: wait) }
         let credentials = try await store.userCredentials(email: email)
-        let hash = credentials?.passwordHash ?? Self.unmatchableHash
-        let matched = await Self.hashing.run { Bcrypt.verify(password, hash: hash) }
-        guard matched, let actor = credentials?.actor, credentials?.passwordHash != nil else {
-            throttle.failed(email: email, address: address)
-            try await store.recordLoginFailure(email: email, userId: credentials?.actor.id, address: address)
-            throw Problem.authenticationFailed
-        }
-        throttle.succeeded(email: email)
+        guard
+            try await checkPassword(
+                password, against: credentials?.passwordHash, email: email, userId: credentials?.actor.id, address: address),
+            let actor = credentials?.actor
+        else { throw Problem.authenticationFailed }
         return actor
+    }
+
+    /// One throttled, audited bcrypt check (see `verifyPassword`); also asked of a password change's old password.
+    func checkPassword(_ password: String, against stored: String?, email: String, userId: Int64?, address: String) async throws -> Bool {
+        if let wait = throttle.admit(email: email, address: address) { throw Problem.tooManyLoginFailures(retryAfter: wait) }
+        let matched = await Self.hashing.run { Bcrypt.verify(password, hash: stored ?? Self.unmatchableHash) }
+        guard matched, stored != nil, !password.isEmpty else {
+            try await store.recordLoginFailure(email: email, userId: userId, address: address)
+            return false
+        }
+        throttle.succeeded(email: email, address: address)
+        return true
     }
 
     /// Checked against when there is no account or no password, at the cost stored hashes have.
@@ -138,37 +148,53 @@ struct Access: Sendable {
     }
 }
 
-/// A short-lived memory of token lookups. Logging out forgets the token at once.
+/// A short-lived memory of token lookups. Forgetting (a logout, a revoked key, a changed role) moves a
+/// generation number, so a lookup that read the database before the change cannot put what it saw back
+/// afterwards.
 final class TokenCache: Sendable {
     let lifetime: TimeInterval
-    private let entries = Mutex<[String: (actor: Actor, until: Date)]>([:])
+    private struct State {
+        var generation = 0
+        var entries: [String: (actor: Actor, until: Date)] = [:]
+    }
+    private let state = Mutex(State())
 
     init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
+    var generation: Int { state.withLock { $0.generation } }
+
     func actor(for key: String) -> Actor? {
-        entries.withLock { entries in
-            guard let entry = entries[key] else { return nil }
+        state.withLock { state in
+            guard let entry = state.entries[key] else { return nil }
             if entry.until < Date() {
-                entries[key] = nil
+                state.entries[key] = nil
                 return nil
             }
             return entry.actor
         }
     }
 
-    func remember(_ actor: Actor, for key: String) {
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll() }
-            entries[key] = (actor, Date().addingTimeInterval(lifetime))
+    /// Keeps what a lookup found, unless something was forgotten since the lookup began.
+    func remember(_ actor: Actor, for key: String, readAtGeneration generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count > 10_000 { state.entries.removeAll() }
+            state.entries[key] = (actor, Date().addingTimeInterval(lifetime))
         }
     }
 
     /// Forgets every token of one actor: its roles changed, or it was revoked or deleted.
     func forget(actorId: Int64) {
-        entries.withLock { entries in entries = entries.filter { $0.value.actor.id != actorId } }
+        state.withLock { state in
+            state.generation += 1
+            state.entries = state.entries.filter { $0.value.actor.id != actorId }
+        }
     }
 
     func forgetSession(_ token: String) {
-        _ = entries.withLock { $0.removeValue(forKey: "session:" + token) }
+        state.withLock { state in
+            state.generation += 1
+            state.entries["session:" + token] = nil
+        }
     }
 }

@@ -30,7 +30,17 @@ extension Gateway {
                 let deleted = try await store.deletedForms(projectId: project.id)
                 return JSONResponse.make(.array(deleted.map { .object(Representation.deletedForm($0)) }))
             }
-            let list = try await store.forms(projectId: project.id, withCounts: request.wantsExtendedMetadata)
+            var list = try await store.forms(projectId: project.id, withCounts: request.wantsExtendedMetadata)
+            // Only the forms the caller may read: a data collector sees no draft (whose token is a credential
+            // for /v1/test) and no closed form, as Central filters its list.
+            if !(try await access.may(.manageForms, projectId: project.id, actor: actor)) {
+                var readable: [FormRecord] = []
+                for form in list
+                where try await access.may(Self.effective(.readForms, on: form), projectId: project.id, formId: form.id, actor: actor) {
+                    readable.append(form)
+                }
+                list = readable
+            }
             return JSONResponse.make(.array(list.map { .object(Representation.form($0, extended: request.wantsExtendedMetadata)) }))
         }
 

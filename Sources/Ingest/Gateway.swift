@@ -78,7 +78,7 @@ public struct Gateway: Sendable {
     }
 }
 
-/// Central answers an unknown route with its 404.1 problem in JSON.
+/// Central answers an unknown route, or a record that went while the request ran, with its 404.1 problem in JSON.
 struct UnknownRouteMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
@@ -86,6 +86,8 @@ struct UnknownRouteMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
+            throw Problem.notFound
+        } catch StoreError.notFound {
             throw Problem.notFound
         }
     }

@@ -81,9 +81,12 @@ extension Gateway {
             let (actor, user) = try await self.user(request, context, mayBeSelf: true)
             let body = try await request.jsonObjectBody()
             let old = body["old"]?.stringValue ?? ""
+            guard !old.containsNull else { throw Problem.nullCharacter(field: "old") }
             let stored = try await store.passwordHash(userId: user.id)
-            let matched = await Access.hashing.run { Bcrypt.verify(old, hash: stored ?? Access.unmatchableHash) }
-            guard matched, stored != nil, !old.isEmpty else { throw Problem.authenticationFailed }
+            guard
+                try await access.checkPassword(
+                    old, against: stored, email: user.email ?? "", userId: user.id, address: context.peerAddress)
+            else { throw Problem.authenticationFailed }
             let password = try PasswordRule.check(body["new"])
             let hash = await Access.hashing.run { Bcrypt.hash(password, cost: Access.bcryptCost) }
             try await store.setPassword(userId: user.id, hash: hash, keepingSession: Self.bearerToken(request), by: actor.id)

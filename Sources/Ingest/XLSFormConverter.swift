@@ -53,27 +53,36 @@ struct XLSFormConverter: Sendable {
             ? "form" : String(trimmed.prefix(64))
     }
 
-    /// Runs the converter off the cooperative pool; a converter that cannot be started is Central's 502.2.
+    /// Runs the converter on its own threads (at most two at once: each is a Python process and a blocked
+    /// thread), for at most `timeout` seconds; a converter that cannot be started is Central's 502.2.
     private static func run(_ command: String, _ arguments: [String]) async throws -> (Int32, Data) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: command)
-                process.arguments = arguments
-                // The report is logged, to stdout or stderr depending on pyxform's logging set-up: read both.
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = pipe
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: Problem(code: 502.2, message: "The XLSForm conversion service could not be contacted."))
-                    return
-                }
-                let stdout = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, stdout))
-            }
+        guard let ran = await conversions.run({ launch(command, arguments) }) else {
+            throw Problem(code: 502.2, message: "The XLSForm conversion service could not be contacted.")
         }
+        return ran
+    }
+
+    static let conversions = BoundedWork(width: 2)
+    static let timeout: TimeInterval = 60
+
+    private static func launch(_ command: String, _ arguments: [String]) -> (Int32, Data)? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command)
+        process.arguments = arguments
+        // The report is logged, to stdout or stderr depending on pyxform's logging set-up: read both.
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return nil }
+        // A converter stuck on a pathological sheet is stopped: terminate, then kill.
+        let deadline = DispatchWorkItem {
+            process.terminate()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        deadline.cancel()
+        return (process.terminationStatus, output)
     }
 }

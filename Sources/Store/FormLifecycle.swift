@@ -17,10 +17,13 @@ extension GatewayStore {
     public func setFormState(formId: Int64, state: String, by: Int64) async throws -> FormRecord {
         try await write { db in
             try db.execute(
-                sql: "UPDATE forms SET state = ?, updated_at = ? WHERE id = ?", arguments: [state, Timestamp.now(), formId])
+                sql: "UPDATE forms SET state = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+                arguments: [state, Timestamp.now(), formId])
+            guard db.changesCount > 0 else { throw StoreError.notFound }
             try Audit.log(
                 db, actorId: by, action: "form.update", acteeType: "form", acteeId: formId, details: ["data": ["state": .string(state)]])
-            return try FormDefs.form(db, id: formId)!
+            guard let form = try FormDefs.form(db, id: formId) else { throw StoreError.notFound }
+            return form
         }
     }
 

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 extension Migrations {
-    /// Sessions keep only their token's SHA-256; app users get per-form roles; users get their last login,
+    /// Sessions keep only their token's SHA-256; app users get per-form roles (each existing one is given
+    /// every live form of its project, which it could reach before); users get their last login,
     /// may have no password yet (made over the API without one), and a deleted user's email is free again.
     static func access(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE sessions RENAME COLUMN token TO token_sha256")
@@ -20,6 +21,11 @@ extension Migrations {
                     PRIMARY KEY (actor_id, form_id, role)
                 );
                 CREATE INDEX form_assignments_form ON form_assignments(form_id, role);
+                -- Until now an app user reached every form of its project: keep the phones in the field working.
+                INSERT INTO form_assignments (actor_id, form_id, role)
+                SELECT au.actor_id, f.id, 'app-user' FROM app_users au
+                JOIN actors a ON a.id = au.actor_id AND a.deleted_at IS NULL
+                JOIN forms f ON f.project_id = au.project_id AND f.deleted_at IS NULL;
                 CREATE TABLE users_rebuilt (
                     actor_id INTEGER PRIMARY KEY REFERENCES actors(id),
                     email TEXT NOT NULL COLLATE NOCASE,

@@ -77,6 +77,7 @@ extension GatewayStore {
     /// Changes a user's email and display name (nil keeps each); audited with the fields that were sent.
     public func updateUser(id: Int64, email: String?, displayName: String?, by: Int64) async throws -> Actor {
         try await write { db in
+            guard try Actor.fetch(db, id: id) != nil else { throw StoreError.notFound }
             var data: JSONObject = [:]
             if let email {
                 try Self.requireFreeEmail(db, email, except: id)
@@ -87,7 +88,8 @@ extension GatewayStore {
             try db.run(
                 "UPDATE actors SET display_name = COALESCE(?, display_name), updated_at = ? WHERE id = ?", displayName, Timestamp.now(), id)
             try Audit.log(db, actorId: by, action: "user.update", acteeType: "actor", acteeId: id, details: ["data": .object(data)])
-            return try Actor.fetch(db, id: id)!
+            guard let updated = try Actor.fetch(db, id: id) else { throw StoreError.notFound }
+            return updated
         }
     }
 

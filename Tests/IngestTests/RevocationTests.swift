@@ -96,31 +96,44 @@ import Testing
 }
 
 @Suite struct LoginThrottleTests {
-    @Test func anAccountWaitsLongerAfterEachFailureBeyondTheFreeOnes() {
+    @Test func anAccountFromOneAddressWaitsLongerAfterEachFailureBeyondTheFreeOnes() {
         let clock = TestClock()
         let throttle = LoginThrottle(now: { clock.now })
-        for _ in 0..<LoginThrottle.account.freeFailures { throttle.failed(email: "a@x", address: "1.2.3.4") }
-        #expect(throttle.wait(email: "a@x", address: "9.9.9.9") == 1)
-        #expect(throttle.wait(email: "b@x", address: "9.9.9.9") == nil, "another account from elsewhere is not held up")
+        for _ in 0..<LoginThrottle.accountFromAddress.freeFailures { #expect(throttle.admit(email: "a@x", address: "1.2.3.4") == nil) }
+        #expect(throttle.admit(email: "a@x", address: "1.2.3.4") == 1)
+        #expect(throttle.admit(email: "a@x", address: "9.9.9.9") == nil, "the owner elsewhere is not kept out")
+        #expect(throttle.admit(email: "b@x", address: "1.2.3.4") == nil, "nor another account from the same address")
         clock.advance(1.5)
-        #expect(throttle.wait(email: "A@X", address: "9.9.9.9") == nil)
-        throttle.failed(email: "a@x", address: "1.2.3.4")
-        #expect(throttle.wait(email: "a@x", address: "9.9.9.9") == 2)
-        throttle.succeeded(email: "a@x")
-        #expect(throttle.wait(email: "a@x", address: "9.9.9.9") == nil)
+        #expect(throttle.admit(email: "A@X", address: "1.2.3.4") == nil)
+        #expect(throttle.admit(email: "a@x", address: "1.2.3.4") == 2)
+        throttle.succeeded(email: "a@x", address: "1.2.3.4")
+        #expect(throttle.admit(email: "a@x", address: "1.2.3.4") == nil, "a right password clears the account")
+    }
+
+    @Test func guessesSentAllAtOnceAreCountedBeforeTheyAreChecked() {
+        let throttle = LoginThrottle()
+        let admitted = (0..<100).filter { _ in throttle.admit(email: "a@x", address: "1.2.3.4") == nil }.count
+        #expect(admitted == LoginThrottle.accountFromAddress.freeFailures)
     }
 
     @Test func anAddressGuessingAtManyAccountsIsHeldUp() {
-        let clock = TestClock()
-        let throttle = LoginThrottle(now: { clock.now })
-        for n in 0...LoginThrottle.address.freeFailures { throttle.failed(email: "user\(n)@x", address: "6.6.6.6") }
-        #expect(throttle.wait(email: "fresh@x", address: "6.6.6.6") != nil)
-        #expect(throttle.wait(email: "fresh@x", address: "7.7.7.7") == nil)
+        let throttle = LoginThrottle()
+        for n in 0..<LoginThrottle.address.freeFailures { #expect(throttle.admit(email: "user\(n)@x", address: "6.6.6.6") == nil) }
+        #expect(throttle.admit(email: "fresh@x", address: "6.6.6.6") != nil)
+        #expect(throttle.admit(email: "fresh@x", address: "7.7.7.7") == nil)
+    }
+
+    @Test func anAccountGuessedAtFromManyAddressesIsHeldUp() {
+        let throttle = LoginThrottle()
+        for n in 0..<LoginThrottle.account.freeFailures {
+            #expect(throttle.admit(email: "a@x", address: "10.0.\(n / 256).\(n % 256)") == nil)
+        }
+        #expect(throttle.admit(email: "a@x", address: "10.9.9.9") != nil)
     }
 
     @Test func wrongPasswordsOverTheAPIGet429WithRetryAfterAndAreAudited() async throws {
         try await Harness.run { harness in
-            for _ in 0..<LoginThrottle.account.freeFailures {
+            for _ in 0..<LoginThrottle.accountFromAddress.freeFailures {
                 #expect(try await UserAPITests.login(harness, Harness.adminEmail, "wrong guess!").problemCode == 401.2)
             }
             let held = try await UserAPITests.login(harness, Harness.adminEmail, Harness.adminPassword)
@@ -130,7 +143,7 @@ import Testing
             let viaBasic = try await harness.send(.get, "/v1/users/current", token: .some(nil), headers: [.authorization: "Basic \(basic)"])
             #expect(viaBasic.problemCode == 429.1, "Basic is counted alike")
             let audits = try await harness.send(.get, "/v1/audits?action=user.session.create.failure").json()
-            #expect(audits.arrayValue?.count == LoginThrottle.account.freeFailures)
+            #expect(audits.arrayValue?.count == LoginThrottle.accountFromAddress.freeFailures)
         }
     }
 }

@@ -297,4 +297,29 @@ extension MigrationTests {
         #expect(stored.count == 1 && stored.first != token, "the token itself is gone from the file")
         #expect(try await store.actor(forSessionToken: token)?.0.displayName == "Old")
     }
+
+    /// Before v13 an app user reached every form of its project; the upgrade gives it those forms, so the
+    /// phones in the field keep working.
+    @Test func existingAppUsersKeepTheirProjectsForms() async throws {
+        let (path, old) = try Self.database(migratedUpTo: "v12-dataset-activity-and-repeat-paths")
+        try await old.write { db in
+            let t = "2025-01-01T00:00:00.000Z"
+            try db.execute(sql: "INSERT INTO projects (name, created_at) VALUES ('P', ?), ('Q', ?)", arguments: [t, t])
+            try db.execute(sql: "INSERT INTO actors (type, display_name, created_at) VALUES ('field_key', 'Phone', ?)", arguments: [t])
+            try db.execute(sql: "INSERT INTO app_users (actor_id, project_id, token) VALUES (1, 1, 'k')")
+            try db.execute(
+                sql: """
+                    INSERT INTO forms (project_id, xml_form_id, created_at, deleted_at) VALUES
+                    (1, 'a', ?, NULL), (1, 'b', ?, NULL), (1, 'gone', ?, ?), (2, 'elsewhere', ?, NULL)
+                    """, arguments: [t, t, t, t, t])
+        }
+        try old.close()
+        let store = try GatewayStore(path: path)
+        let given = try await store.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT f.xml_form_id FROM form_assignments x JOIN forms f ON f.id = x.form_id WHERE x.role = 'app-user' ORDER BY 1")
+        }
+        #expect(given == ["a", "b"])
+    }
 }
