@@ -4,10 +4,9 @@ import HummingbirdBcrypt
 import Store
 import Synchronization
 
-/// What a request may do inside a project.
 /// What a request may do inside a project, after Central's verbs: `listForms` is `form.list`/`open_form.list`,
-/// `readForms` is `open_form.read` (what an app user's phone needs to fetch a form), `readDatasets` is
-/// `dataset.list`/`dataset.read`.
+/// `readForms` is `open_form.read` (what an app user's phone needs to fetch a form), `readClosedForms` is
+/// `form.read` (a closed form), `readDatasets` is `dataset.list`/`dataset.read`.
 enum Capability {
     case readProject, listForms, readForms, readClosedForms, readDatasets, manageForms, submit, readSubmissions, reviewSubmissions,
         manageProject
@@ -90,8 +89,11 @@ struct Access: Sendable {
     }
 
     /// Checked against when there is no account or no password, at the cost stored hashes have.
-    static let unmatchableHash = Bcrypt.hash(Tokens.random(), cost: Access.bcryptCost)
-    static let bcryptCost: UInt8 = 10
+    static let unmatchableHash = Bcrypt.hash(Tokens.random(), cost: bcryptCost)
+    static let bcryptCost: UInt8 = 10  // as `ingest user-create` hashes
+
+    /// A new password's bcrypt hash, made on the hashing threads.
+    static func hash(_ password: String) async -> String { await hashing.run { Bcrypt.hash(password, cost: bcryptCost) } }
 
     /// Password checks take ~60 ms of CPU each: they run on their own threads, at most half the cores at a
     /// time, so a flood of logins waits its turn instead of taking every core from the other requests.
@@ -129,8 +131,7 @@ struct Access: Sendable {
             }
             if formId == nil { return }
         }
-        var roles = try await store.roles(actorId: actor.id, in: .project(projectId))
-        if let formId { roles.formUnion(try await store.roles(actorId: actor.id, in: .form(formId))) }
+        let roles = try await store.roles(actorId: actor.id, projectId: projectId, formId: formId)
         guard Self.allows(roles, capability) else { throw Problem.insufficientRights }
     }
 

@@ -1,7 +1,6 @@
 import Entities
 import Foundation
 import Hummingbird
-import HummingbirdBcrypt
 import Store
 
 /// Web users over the API, with Central's rules: administrators make, list and delete users; everyone
@@ -26,7 +25,7 @@ extension Gateway {
             var hash: String?
             if let given = body["password"], given != .null, given != "" {
                 let password = try PasswordRule.check(given)
-                hash = await Access.hashing.run { Bcrypt.hash(password, cost: Access.bcryptCost) }
+                hash = await Access.hash(password)
             }
             do {
                 let user = try await store.createUser(
@@ -88,7 +87,7 @@ extension Gateway {
                     old, against: stored, email: user.email ?? "", userId: user.id, address: context.peerAddress)
             else { throw Problem.authenticationFailed }
             let password = try PasswordRule.check(body["new"])
-            let hash = await Access.hashing.run { Bcrypt.hash(password, cost: Access.bcryptCost) }
+            let hash = await Access.hash(password)
             try await store.setPassword(userId: user.id, hash: hash, keepingSession: Self.bearerToken(request), by: actor.id)
             access.recent.forget(actorId: user.id)
             return JSONResponse.success

@@ -97,24 +97,17 @@ extension GatewayStore {
         }
     }
 
-    /// The roles an actor holds in one project, or on one form.
-    public func roles(actorId: Int64, in scope: AssignmentScope) async throws -> Set<String> {
+    /// The roles an actor holds in a project and, when `formId` is given, on that form: one read, as every
+    /// submission from a phone asks it.
+    public func roles(actorId: Int64, projectId: Int64, formId: Int64?) async throws -> Set<String> {
         try await read { db in
-            switch scope {
-            case .site:
-                return try Bool.fetchOne(db, sql: "SELECT is_admin FROM users WHERE actor_id = ?", arguments: [actorId]) == true
-                    ? ["admin"] : []
-            case .project(let id):
-                return Set(
-                    try String.fetchAll(
-                        try db.cachedStatement(sql: "SELECT role FROM assignments WHERE actor_id = ? AND project_id = ?"),
-                        arguments: [actorId, id]))
-            case .form(let id):
-                return Set(
-                    try String.fetchAll(
-                        try db.cachedStatement(sql: "SELECT role FROM form_assignments WHERE actor_id = ? AND form_id = ?"),
-                        arguments: [actorId, id]))
-            }
+            Set(
+                try String.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT role FROM assignments WHERE actor_id = ? AND project_id = ?
+                            UNION SELECT role FROM form_assignments WHERE actor_id = ? AND form_id = ?
+                            """), arguments: [actorId, projectId, actorId, formId]))
         }
     }
 

@@ -120,4 +120,64 @@ import Testing
             #expect(try await harness.send(.get, "/v1/roles", token: .some(nil)).problemCode == 401.2)
         }
     }
+
+    @Test func aUserChangesTheirNameAndEmailButNotToSomeoneElses() async throws {
+        try await Harness.run { harness in
+            let user = try await harness.user("h@example.com", role: nil, project: 0)
+            let changed = try await harness.sendJSON(
+                .patch, "/v1/users/\(user.id)", ["displayName": "Hana", "email": "hana@example.com", "id": 999], token: user.token)
+            #expect(changed.status == .ok)
+            #expect(try changed.json()["displayName"]?.stringValue == "Hana" && changed.json()["id"]?.intValue == user.id)
+            #expect(try await Self.login(harness, "hana@example.com", "password of h@example.com").status == .ok, "the new email logs in")
+            let taken = try await harness.sendJSON(
+                .patch, "/v1/users/\(user.id)", ["email": .string(Harness.adminEmail)], token: user.token)
+            #expect(taken.problemCode == 409.3)
+            #expect(try await harness.sendJSON(.patch, "/v1/users/1", ["displayName": "Not me"], token: user.token).problemCode == 403.1)
+            let audit = try await harness.send(.get, "/v1/audits?action=user.update").json().arrayValue?.first
+            #expect(audit?["details"]?["data"] == ["displayName": "Hana", "email": "hana@example.com"], "only the fields that may change")
+        }
+    }
+
+    static func emails(_ harness: Harness, _ q: String) async throws -> [String] {
+        let query = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? q
+        return try await harness.send(.get, "/v1/users?q=\(query)").json().arrayValue?.compactMap { $0["email"]?.stringValue } ?? []
+    }
+
+    @Test func anAdministratorSearchesUsersByEmailOrName() async throws {
+        try await Harness.run { harness in
+            for (email, name) in [("ana@example.com", "Ana Lima"), ("bo@example.org", "Bo"), ("cy@example.org", "50% Cy")] {
+                let created = try await harness.sendJSON(.post, "/v1/users", ["email": .string(email), "displayName": .string(name)])
+                #expect(created.status == .ok)
+            }
+            #expect(try await Self.emails(harness, "example.org") == ["bo@example.org", "cy@example.org"])
+            #expect(try await Self.emails(harness, "LIMA") == ["ana@example.com"])
+            #expect(try await Self.emails(harness, "%") == ["cy@example.org"], "a % is a character, not a wildcard")
+            #expect(try await harness.send(.get, "/v1/users").json().arrayValue?.count == 4)
+        }
+    }
+
+    @Test func onlyAWebUserCanBeMadeAnAdministrator() async throws {
+        try await Harness.run { harness in
+            let project = try await harness.createProject()
+            let phone = try await harness.sendJSON(.post, "/v1/projects/\(project)/app-users", ["displayName": "Phone"]).json()
+            let answer = try await harness.send(.post, "/v1/assignments/admin/\(phone["id"]!.intValue!)")
+            #expect(answer.problemCode == 404.1, "an app user takes roles only in its own project")
+        }
+    }
+
+    @Test func appUsersAreListedWithTheirCreatorAndLastSubmission() async throws {
+        try await Harness.run { harness in
+            let project = try await harness.sitePhotoProject()
+            let key = try await harness.appUser(project: project, forms: ["site_photo"])
+            let extended: HTTPFields = [.init("X-Extended-Metadata")!: "true"]
+            let before = try await harness.send(.get, "/v1/projects/\(project)/app-users", headers: extended).json().arrayValue?.first
+            #expect(before?["lastUsed"] == .null && before?["createdBy"]?["displayName"]?.stringValue == "Admin")
+            let sent = try await harness.submitOpenRosa(
+                project: project, xml: SampleFiles.submission("site_photo", "site-1"), prefix: "/v1/key/\(key)", token: .some(nil))
+            #expect(sent.status == .created)
+            let after = try await harness.send(.get, "/v1/projects/\(project)/app-users", headers: extended).json().arrayValue?.first
+            #expect(after?["lastUsed"]?.stringValue != nil)
+            #expect(try await harness.send(.get, "/v1/projects/\(project)/app-users").json().arrayValue?.first?["lastUsed"] == nil)
+        }
+    }
 }
