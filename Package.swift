@@ -30,11 +30,14 @@ let package = Package(
         .systemLibrary(name: "CSQLiteSettings", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "XMLParse", dependencies: ["CLibXML2"]),
         .target(name: "Entities", dependencies: ["XMLParse"]),
+        // OData's query options: parsed, checked and translated to parameterized SQL.
+        .target(name: "OData"),
         .target(
             name: "Store",
             dependencies: [
                 "Entities",
                 "XMLParse",
+                "OData",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 "CSQLiteSettings",
@@ -44,7 +47,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "XMLParse", "Entities", "Store",
+                "XMLParse", "Entities", "Store", "OData",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -68,6 +71,7 @@ let package = Package(
         .target(name: "EntityScenarios", dependencies: ["Entities"], path: "Tests/EntityScenarios"),
         .testTarget(name: "EntitiesTests", dependencies: ["Entities", "EntityScenarios"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "ODataTests", dependencies: ["OData"]),
         .testTarget(
             name: "IngestTests",
             dependencies: [

@@ -75,9 +75,21 @@ extension Request {
         return object
     }
 
-    /// Query parameters with their names percent-decoded too (pyodk sends `%24top` for `$top`).
+    /// Query parameters decoded as a form is: `+` is a space (pyodk sends spaces so) and then percent escapes,
+    /// in names too (pyodk sends `%24top` for `$top`). A malformed escape is kept as written.
     var queryItems: [(name: String, value: String)] {
-        uri.queryParameters.map { (String($0.key).removingPercentEncoding ?? String($0.key), String($0.value)) }
+        Self.decodeQuery(uri.query ?? "")
+    }
+
+    static func decodeQuery(_ query: String) -> [(name: String, value: String)] {
+        func decode(_ part: Substring) -> String {
+            let spaced = part.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            guard let equals = pair.firstIndex(of: "=") else { return (decode(pair), "") }
+            return (decode(pair[..<equals]), decode(pair[pair.index(after: equals)...]))
+        }
     }
 
     func query(_ name: String) -> String? {
