@@ -53,6 +53,7 @@ public struct Gateway: Sendable {
             addFormRoutes(to: router, prefix: prefix)
             addOpenRosaRoutes(to: router, prefix: prefix)
             addSubmissionRoutes(to: router, prefix: prefix)
+            addCommentRoutes(to: router, prefix: prefix)
             addDatasetRoutes(to: router, prefix: prefix)
             addEntityRoutes(to: router, prefix: prefix)
         }

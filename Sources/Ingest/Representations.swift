@@ -135,6 +135,14 @@ enum Representation {
         return object
     }
 
+    static func comment(_ comment: CommentRecord, actor: Actor?) -> JSONObject {
+        var object: JSONObject = [
+            "body": .string(comment.body), "actorId": .int(comment.actorId), "createdAt": .string(comment.createdAt),
+        ]
+        if let actor { object["actor"] = .object(self.actor(actor)) }
+        return object
+    }
+
     static func audit(_ audit: AuditRecord, actor: Actor?) -> JSONObject {
         var object: JSONObject = [
             "id": .int(audit.id), "actorId": JSONValue(audit.actorId), "action": .string(audit.action),

@@ -12,15 +12,15 @@ public struct ODataColumn: Sendable {
 }
 
 /// A value bound to a `?` of an `SQLFragment`.
-public enum SQLArgument: Equatable, Sendable {
+public enum SQLValue: Equatable, Sendable {
     case null, integer(Int64), real(Double), text(String)
 }
 
 /// SQL text whose every user-supplied value is a `?` placeholder, with the values in order.
 public struct SQLFragment: Equatable, Sendable {
     public var sql: String
-    public var arguments: [SQLArgument]
-    public init(_ sql: String, _ arguments: [SQLArgument] = []) {
+    public var arguments: [SQLValue]
+    public init(_ sql: String, _ arguments: [SQLValue] = []) {
         self.sql = sql
         self.arguments = arguments
     }
@@ -156,7 +156,7 @@ public enum ODataSQL {
             }
         }
 
-        static func argument(_ literal: ODataLiteral) -> SQLArgument {
+        static func argument(_ literal: ODataLiteral) -> SQLValue {
             switch literal {
             case .null: .null
             case .boolean(let value): .integer(value ? 1 : 0)

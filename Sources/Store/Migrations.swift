@@ -19,6 +19,7 @@ enum Migrations {
         migrator.registerMigration("v11-version-sources-and-notes", migrate: versionSourcesAndNotes)
         migrator.registerMigration("v12-dataset-activity-and-repeat-paths", migrate: datasetActivityAndRepeatPaths)
         migrator.registerMigration("v13-access", migrate: access)
+        migrator.registerMigration("v14-data-out", migrate: dataOut)
         return migrator
     }
 

@@ -9,7 +9,7 @@ import Testing
         "v1-foundation", "v2-entities", "v3-review", "v4-self-checking", "v5-lookups", "v6-leaner-writes",
         "v7-current-version-from-entity", "v8-fewer-random-index-pages", "v9-attachment-slots-and-entity-list-revisions",
         "v10-actee-ids", "v11-version-sources-and-notes", "v12-dataset-activity-and-repeat-paths",
-        "v13-access",
+        "v13-access", "v14-data-out",
     ]
 
     @Test func newDatabaseIsCreatedAndMigrated() throws {
