@@ -187,7 +187,22 @@ enum Representation {
         return object
     }
 
+    /// Central's `sanitizeOdataIdentifier`: `_` before a first character that is not an ASCII letter or `_`, and each
+    /// run of characters other than ASCII letters, digits and `_` as one `_`.
     static func odataName(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        func isWord(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
+        var result = ""
+        if let first = name.first, !(first.isASCII && (first.isLetter || first == "_")) { result = "_" }
+        var inRun = false
+        for character in name {
+            if isWord(character) {
+                result.append(character)
+                inRun = false
+            } else if !inRun {
+                result.append("_")
+                inRun = true
+            }
+        }
+        return result
     }
 }

@@ -1,6 +1,7 @@
 /// Parses `$filter` text into an `ODataExpression`.
 ///
-/// Precedence, loosest first: `or`, `and`, `not`, the comparisons, then members, literals, calls and parentheses.
+/// Precedence, loosest first: `or`, `and`, the comparisons, then members, literals, calls and parentheses; `not` takes
+/// everything after it (`not a eq 1 and b eq 2` is `not (a eq 1 and b eq 2)`), as the parser Central uses reads it.
 /// OData syntax that this server does not evaluate (arithmetic, `has`, `in`, string and geo functions) is
 /// recognised and refused as unsupported (501.4); text that is not OData is unparseable (400.18).
 public struct ODataFilterParser {
@@ -62,7 +63,7 @@ public struct ODataFilterParser {
     }
 
     private mutating func notExpression() throws(ODataError) -> ODataExpression {
-        if take(word: "not") { return .not(try notExpression()) }
+        if take(word: "not") { return .not(try orExpression()) }
         return try comparison()
     }
 

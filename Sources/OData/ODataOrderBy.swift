@@ -1,4 +1,5 @@
-/// A parsed `$orderby`: the columns in order, each ascending (nulls first) or descending (nulls last), as Central.
+/// A parsed `$orderby`: the columns in order, each ascending (nulls first) or descending (nulls last), as Central
+/// (which also ignores any words after the direction).
 public struct ODataOrderBy: Sendable {
     public struct Term: Sendable {
         public var path: String
@@ -13,7 +14,6 @@ public struct ODataOrderBy: Sendable {
             let words = clause.split(whereSeparator: \.isWhitespace).map(String.init)
             guard let path = words.first else { throw .unparseable(reason: "An $orderby term is empty.") }
             guard let column = columns[path] else { throw .unsupportedField(text: path, at: nil) }
-            guard words.count <= 2 else { throw .unsupportedField(text: words[2], at: nil) }
             let direction = words.count == 2 ? words[1].lowercased() : "asc"
             guard direction == "asc" || direction == "desc" else { throw .unsupportedField(text: words[1], at: nil) }
             terms.append(Term(path: path, column: column, descending: direction == "desc"))

@@ -3,12 +3,12 @@ import Testing
 @testable import OData
 
 @Suite struct ODataFilterParserTests {
-    @Test func andBindsTighterThanOrAndNotTighterThanAnd() throws {
+    @Test func andBindsTighterThanOrAndNotTakesTheRest() throws {
         let parsed = try ODataFilterParser.parse("a eq 1 or not b eq 2 and c eq 3")
         let a = ODataExpression.comparison(.eq, .member("a", at: 0), .literal(.integer(1)))
         let b = ODataExpression.comparison(.eq, .member("b", at: 14), .literal(.integer(2)))
         let c = ODataExpression.comparison(.eq, .member("c", at: 25), .literal(.integer(3)))
-        #expect(parsed == .or(a, .and(.not(b), c)))
+        #expect(parsed == .or(a, .not(.and(b, c))))
     }
 
     @Test func parenthesesRegroup() throws {

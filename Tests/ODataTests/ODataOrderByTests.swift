@@ -18,5 +18,7 @@ import Testing
             try ODataOrderBy("__id upward", columns: columns)
         }
         #expect(throws: ODataError.self) { try ODataOrderBy("__id,", columns: columns) }
+        let extraWords = try? ODataOrderBy("__id ASC DESC OTHER", columns: columns)
+        #expect(extraWords?.terms.first?.descending == false)
     }
 }
