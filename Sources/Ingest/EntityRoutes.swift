@@ -138,6 +138,27 @@ extension Gateway {
                 eTag: state.hash)
         }
 
+        router.get(RouterPath("\(prefix)/projects/:projectId/datasets/{name}.svc")) { request, context in
+            _ = try ODataOptions(request)
+            let (_, detail) = try await dataset(request, context, .readSubmissions)
+            let document: JSONValue = [
+                "@odata.context": .string("\(baseURL(request))\(request.uri.path)/$metadata"),
+                "value": [["name": "Entities", "kind": "EntitySet", "url": "Entities"]],
+            ]
+            var response = JSONResponse.make(document)
+            response.headers[.contentType] = "application/json; charset=utf-8; odata.metadata=minimal"
+            response.headers[HeaderNames.odataVersion] = "4.0"
+            return response
+        }
+
+        router.get(RouterPath("\(prefix)/projects/:projectId/datasets/{name}.svc/$metadata")) { request, context in
+            _ = try ODataOptions(request)
+            let (_, detail) = try await dataset(request, context, .readSubmissions)
+            var response = JSONResponse.bytes(Data(EntityExports.metadata(detail).utf8), contentType: "application/xml; charset=utf-8")
+            response.headers[HeaderNames.odataVersion] = "4.0"
+            return response
+        }
+
         router.get(RouterPath("\(prefix)/projects/:projectId/datasets/{name}.svc/Entities")) { request, context in
             let (_, detail) = try await dataset(request, context, .readSubmissions)
             return try await EntityExports.odata(store: store, detail: detail, request: request, base: baseURL(request))

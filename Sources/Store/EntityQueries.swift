@@ -1,6 +1,7 @@
 import Entities
 import Foundation
 import GRDB
+import OData
 
 /// An entity with its current version, as the API shows it.
 public struct EntityRecord: Sendable, Equatable {
@@ -91,17 +92,38 @@ enum EntityRecords {
 
 extension GatewayStore {
     /// Live entities of a dataset, newest first.
-    public func entities(datasetId: Int64, limit: Int? = nil, offset: Int = 0, conflictOnly: Bool = false) async throws -> [EntityRecord] {
+    public func entities(datasetId: Int64, limit: Int? = nil, offset: Int = 0) async throws -> [EntityRecord] {
+        try await entities(EntitySelection(datasetId: datasetId), limit: limit, offset: offset)
+    }
+
+    /// The entities `selection` covers, newest first unless `order` says otherwise, after the entity `afterUUID`
+    /// (a `$skiptoken`) or else after `offset` of them.
+    public func entities(
+        _ selection: EntitySelection, afterUUID: String? = nil, limit: Int? = nil, offset: Int = 0, order: ODataOrderBy? = nil
+    ) async throws -> [EntityRecord] {
         try await read { db in
-            let filter = conflictOnly ? "AND conflict IS NOT NULL" : ""
+            var condition = selection.whereClause
+            if let afterUUID {
+                condition.sql += " AND (e.created_at, e.id) < (SELECT created_at, id FROM entities WHERE dataset_id = ? AND uuid = ?)"
+                condition.arguments += [.integer(selection.datasetId), .text(afterUUID)]
+            }
+            let arguments = condition.arguments + [.integer(Int64(limit ?? -1)), .integer(Int64(afterUUID == nil ? offset : 0))]
             return try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
-                        WHERE e.dataset_id = ? AND e.deleted_at IS NULL \(filter)
-                        ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?
-                        """), arguments: [datasetId, limit ?? -1, offset]
+                db,
+                sql: """
+                    SELECT e.*, a.display_name AS creator_name FROM entities e LEFT JOIN actors a ON a.id = e.creator_id
+                    WHERE \(condition.sql)
+                    ORDER BY \(order?.sql(stable: "e.id") ?? "e.created_at DESC, e.id DESC") LIMIT ? OFFSET ?
+                    """, arguments: StatementArguments(arguments)
             ).compactMap { try EntityRecords.entity(db, row: $0) }
+        }
+    }
+
+    public func entityCount(_ selection: EntitySelection) async throws -> Int {
+        try await read { db in
+            let condition = selection.whereClause
+            return try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM entities e WHERE \(condition.sql)", arguments: StatementArguments(condition.arguments)) ?? 0
         }
     }
 

@@ -132,7 +132,8 @@ extension GatewayStore {
         try await read { db in
             let condition = selection.whereClause
             return try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM submissions s WHERE \(condition.sql)", arguments: StatementArguments(condition.arguments)) ?? 0
+                db, sql: "SELECT COUNT(*) FROM submissions s WHERE \(condition.sql)", arguments: StatementArguments(condition.arguments))
+                ?? 0
         }
     }
 

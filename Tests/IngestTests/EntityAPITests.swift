@@ -81,11 +81,14 @@ import Testing
             #expect(body["value"]?.arrayValue?.first?["__system"]?["version"]?.intValue == 1)
             let conflicts = try await harness.send(.get, "\(base).svc/Entities?$filter=__system/conflict%20ne%20null")
             #expect(try conflicts.json()["value"] == [])
-            let unsupported = try await harness.send(.get, "\(base).svc/Entities?$filter=__system/conflict%20eq%20null")
-            #expect(unsupported.problemCode == 501.4)
+            let noConflict = try await harness.send(.get, "\(base).svc/Entities?$filter=__system/conflict+eq+null")
+            #expect(try noConflict.json()["value"]?.arrayValue?.count == 2)
+            let onProperty = try await harness.send(.get, "\(base).svc/Entities?$filter=species+eq+'oak'")
+            #expect(onProperty.problemCode == 501.5)
             let selected = try await harness.send(.get, "\(base).svc/Entities?$select=__id,label").json()
             #expect(selected["value"]?.arrayValue?.first?.objectValue?.keys == ["__id", "label"])
-            #expect(try await harness.send(.get, "\(base).svc/Entities?$expand=x").problemCode == 501.1)
+            #expect(try await harness.send(.get, "\(base).svc/Entities?$expand=x").problemCode == 501.6)
+            #expect(try await harness.send(.get, "\(base).svc/Entities?$apply=x").problemCode == 501.1)
         }
     }
 }

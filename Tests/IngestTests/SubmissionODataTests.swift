@@ -21,7 +21,8 @@ import Testing
                 .replacingOccurrences(of: "Kamau household", with: "household \(number)")
             for member in 1...3 {
                 xml = xml.replacingOccurrences(
-                    of: "9e000000-0000-4000-8000-00000000000\(member)", with: String(format: "9e000000-0000-4000-8000-%012d", number * 10 + member))
+                    of: "9e000000-0000-4000-8000-00000000000\(member)",
+                    with: String(format: "9e000000-0000-4000-8000-%012d", number * 10 + member))
             }
             let response = try await harness.submitOpenRosa(project: project, xml: Data(xml.utf8))
             #expect(response.status == .created)
@@ -40,7 +41,10 @@ import Testing
             #expect(metadata.contains("<EntityType Name=\"Submissions.members\">"))
             #expect(metadata.contains("<Property Name=\"__Submissions-id\" Type=\"Edm.String\"/>"))
             #expect(metadata.contains("<Property Name=\"age\" Type=\"Edm.Int64\"/>"))
-            #expect(metadata.contains("<NavigationProperty Name=\"members\" Type=\"Collection(org.opendatakit.user.households_repeat.Submissions.members)\"/>"))
+            #expect(
+                metadata.contains(
+                    "<NavigationProperty Name=\"members\" Type=\"Collection(org.opendatakit.user.households_repeat.Submissions.members)\"/>"
+                ))
         }
     }
 
@@ -55,7 +59,8 @@ import Testing
             #expect(rows[0]["__system"]?["submitterId"]?.stringValue == "1")
             #expect(rows[0]["__system"]?["formVersion"]?.stringValue == "1")
             #expect(rows[0]["__system"]?["edits"]?.intValue == 0)
-            #expect(body["@odata.context"]?.stringValue?.hasSuffix("/v1/projects/1/forms/households_repeat.svc/$metadata#Submissions") == true)
+            #expect(
+                body["@odata.context"]?.stringValue?.hasSuffix("/v1/projects/1/forms/households_repeat.svc/$metadata#Submissions") == true)
 
             let members = try await harness.send(.get, "\(Self.svc)/Submissions.members").json()["value"]?.arrayValue ?? []
             #expect(members.count == 6)
@@ -66,7 +71,9 @@ import Testing
             #expect(members.first?["__id"]?.stringValue?.count == 40)
 
             let expanded = try await harness.send(.get, "\(Self.svc)/Submissions?$expand=*").json()["value"]?.arrayValue ?? []
-            #expect(expanded.first?["members"]?.arrayValue?.map { $0["__id"]?.stringValue } == members.prefix(3).map { $0["__id"]?.stringValue })
+            #expect(
+                expanded.first?["members"]?.arrayValue?.map { $0["__id"]?.stringValue } == members.prefix(3).map { $0["__id"]?.stringValue }
+            )
 
             let one = try await harness.send(.get, "\(Self.svc)/Submissions('uuid:h1')").json()["value"]?.arrayValue ?? []
             #expect(one.map { $0["__id"]?.stringValue } == ["uuid:h1"])
@@ -108,10 +115,15 @@ import Testing
             let thisYear = try await harness.send(.get, "\(Self.svc)/Submissions?$filter=year(__system/submissionDate)%20eq%20year(now())")
             #expect(try thisYear.json()["value"]?.arrayValue?.count == 3)
             let rejectedMembers = try await harness.send(
-                .get, "\(Self.svc)/Submissions.members?$filter=$root/Submissions/__system/reviewState eq 'rejected'".replacingOccurrences(of: " ", with: "%20"))
+                .get,
+                "\(Self.svc)/Submissions.members?$filter=$root/Submissions/__system/reviewState eq 'rejected'".replacingOccurrences(
+                    of: " ", with: "%20"))
             #expect(try rejectedMembers.json()["value"]?.arrayValue?.count == 3)
             let selected = try await harness.send(.get, "\(Self.svc)/Submissions?$select=__id,household_name,__system/reviewState&$top=1")
-            #expect(try selected.json()["value"]?.arrayValue?.first == ["household_name": "household 3", "__id": "uuid:h3", "__system": ["reviewState": .null]])
+            #expect(
+                try selected.json()["value"]?.arrayValue?.first == [
+                    "household_name": "household 3", "__id": "uuid:h3", "__system": ["reviewState": .null],
+                ])
             let ordered = try await harness.send(.get, "\(Self.svc)/Submissions?$orderby=__system/reviewState%20desc").json()
             #expect(ordered["value"]?.arrayValue?.first?["__id"]?.stringValue == "uuid:h2")
         }

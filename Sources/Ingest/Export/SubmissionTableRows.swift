@@ -35,7 +35,9 @@ struct SubmissionTableRows {
                 visit(child, path: childPath, key: childKey, repeatKey: childKey, row: &childRow, counters: &childCounters, layout: layout)
                 repeats[table, default: []].append(childRow + [repeatKey, childKey])
             case "structure":
-                visit(child, path: childPath, key: "\(key)/\(child.name)", repeatKey: repeatKey, row: &row, counters: &counters, layout: layout)
+                visit(
+                    child, path: childPath, key: "\(key)/\(child.name)", repeatKey: repeatKey, row: &row, counters: &counters,
+                    layout: layout)
             default:
                 guard let slot = layout.slots[childPath] else { continue }
                 switch slot.placement {

@@ -27,7 +27,8 @@ struct ODataOptions: Sendable {
         guard expandText.isEmpty || expandText == "*" else {
             throw Problem(
                 code: 501.6,
-                message: "The given OData expand expression is not supported by this server: \"\(expandText)\". Currently, only \"$expand=*\" is supported.",
+                message:
+                    "The given OData expand expression is not supported by this server: \"\(expandText)\". Currently, only \"$expand=*\" is supported.",
                 details: ["text": .string(expandText)])
         }
         expand = expandText == "*"
@@ -35,7 +36,8 @@ struct ODataOptions: Sendable {
         if expand && !selectText.isEmpty {
             throw Problem(code: 501.11, message: "This server doesn't support $select query parameter with $expand.")
         }
-        select = selectText.isEmpty || selectText == "*" ? nil : selectText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        select =
+            selectText.isEmpty || selectText == "*" ? nil : selectText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         func whole(_ name: String) throws -> Int? {
             guard let text = request.query(name) else { return nil }
             guard let value = Int(text), value >= 0 else { throw Problem.invalidDataType(field: name, expected: "integer") }
@@ -74,6 +76,13 @@ struct ODataOptions: Sendable {
         } else {
             items.append(("$skiptoken", encoded))
         }
+        return "\(base)\(request.uri.path)?" + items.map { "\(formEncode($0.name))=\(formEncode($0.value))" }.joined(separator: "&")
+    }
+
+    /// With `$orderby` the next page is the same request further on: Central's cursor cannot follow an order.
+    static func skipLink(_ request: Request, base: String, skip: Int) -> String {
+        var items = request.queryItems.filter { $0.name != "$skip" && $0.name != "$skiptoken" }
+        items.append(("$skip", String(skip)))
         return "\(base)\(request.uri.path)?" + items.map { "\(formEncode($0.name))=\(formEncode($0.value))" }.joined(separator: "&")
     }
 

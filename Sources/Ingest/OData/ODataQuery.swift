@@ -27,12 +27,14 @@ enum ODataQuery {
                 details: ["reason": .string(reason)])
         case .unsupportedExpression(let type, let at, let text):
             Problem(
-                code: 501.4, message: "The given OData filter expression uses features not supported by this server: \(type) at \(at) (\"\(text)\")",
+                code: 501.4,
+                message: "The given OData filter expression uses features not supported by this server: \(type) at \(at) (\"\(text)\")",
                 details: ["type": .string(type), "at": .int(Int64(at)), "text": .string(text)])
         case .unsupportedField(let text, let at):
             Problem(
                 code: 501.5,
-                message: "The given OData filter expression references fields not supported by this server: \(text)\(at.map { " at \($0)" } ?? "")",
+                message:
+                    "The given OData filter expression references fields not supported by this server: \(text)\(at.map { " at \($0)" } ?? "")",
                 details: at.map { ["text": .string(text), "at": .int(Int64($0))] } ?? ["text": .string(text)])
         }
     }

@@ -34,7 +34,13 @@ extension SubmissionODataSchema {
                     describe(node.children, entity: false, index: complexTypes.count - 1)
                 case .repeating:
                     entityTypes.append(
-                        (node.tableName, ["<Property Name=\"__id\" Type=\"Edm.String\"/>", "<Property Name=\"\(node.parentKeyName)\" Type=\"Edm.String\"/>"]))
+                        (
+                            node.tableName,
+                            [
+                                "<Property Name=\"__id\" Type=\"Edm.String\"/>",
+                                "<Property Name=\"\(node.parentKeyName)\" Type=\"Edm.String\"/>",
+                            ]
+                        ))
                     describe(node.children, entity: true, index: entityTypes.count - 1)
                 }
             }
@@ -125,7 +131,8 @@ extension SubmissionODataSchema {
 
             """
         for node in repeats {
-            out += "        <EntitySet Name=\"\(escape(node.tableName))\" EntityType=\"\(namespace).\(escape(node.tableName))\">\n        </EntitySet>\n"
+            out +=
+                "        <EntitySet Name=\"\(escape(node.tableName))\" EntityType=\"\(namespace).\(escape(node.tableName))\">\n        </EntitySet>\n"
         }
         out += "      </EntityContainer>\n    </Schema>\n  </edmx:DataServices>\n</edmx:Edmx>"
         return out

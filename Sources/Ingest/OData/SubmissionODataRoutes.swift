@@ -88,7 +88,8 @@ struct SubmissionODataFeed: Sendable {
     func selection(forRepeat: Bool) throws -> SubmissionSelection {
         var selection = SubmissionSelection(formId: form.id, draft: draft)
         if let filter = try ODataQuery.filter(request) {
-            let columns = forRepeat ? SubmissionSelection.odataColumns.filter { $0.key.hasPrefix("$root/") } : SubmissionSelection.odataColumns
+            let columns =
+                forRepeat ? SubmissionSelection.odataColumns.filter { $0.key.hasPrefix("$root/") } : SubmissionSelection.odataColumns
             selection.condition = try ODataQuery.condition(filter, columns: columns, now: Date())
             selection.includeDeleted = ODataSQL.mentionsDeletedAt(filter)
         }
@@ -151,7 +152,11 @@ struct SubmissionODataFeed: Sendable {
                     }
                 }
                 guard page.count == want else { break }
-                if order == nil, let row = page.last { cursor = SubmissionCursor(createdAt: row.createdAt, id: row.id) } else { offset += page.count }
+                if order == nil, let row = page.last {
+                    cursor = SubmissionCursor(createdAt: row.createdAt, id: row.id)
+                } else {
+                    offset += page.count
+                }
             }
             buffer.writeString("]")
             var next: String?
@@ -170,12 +175,7 @@ struct SubmissionODataFeed: Sendable {
     }
 
     /// With `$orderby`, the next page is the same request further on (Central's cursor cannot follow an order).
-    func skipLink(skip: Int) -> String {
-        var items = request.queryItems.filter { $0.name != "$skip" && $0.name != "$skiptoken" }
-        items.append(("$skip", String(skip)))
-        return "\(base)\(request.uri.path)?"
-            + items.map { "\(ODataOptions.formEncode($0.name))=\(ODataOptions.formEncode($0.value))" }.joined(separator: "&")
-    }
+    func skipLink(skip: Int) -> String { ODataOptions.skipLink(request, base: base, skip: skip) }
 
     func footer(_ table: String, next: String?, count: Int?) -> String {
         var text = ",\"@odata.context\":\(JSONValue.string("\(context)#\(table)").serialized())"
@@ -191,7 +191,8 @@ struct SubmissionODataFeed: Sendable {
         var count = count
         if count == nil, options.count, let selection { count = try await store.submissionCount(selection) }
         let text = "{\"value\":[\(values)]" + footer(table, next: next, count: count)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// A repeat's rows over every selected submission, paged in order of the rows as Central pages them.
@@ -225,7 +226,9 @@ struct SubmissionODataFeed: Sendable {
             if order == nil { cursor = SubmissionCursor(createdAt: last.createdAt, id: last.id) } else { offset += page.count }
         }
         if !passed { throw Problem(code: 400.34, message: "Record associated with the provided $skiptoken not found.") }
-        let next = remaining > 0 ? ODataOptions.nextLink(request, base: base, token: ["repeatId": JSONValue(kept.last?["__id"]?.stringValue)]) : nil
+        let next =
+            remaining > 0
+            ? ODataOptions.nextLink(request, base: base, token: ["repeatId": JSONValue(kept.last?["__id"]?.stringValue)]) : nil
         return try await envelope(table.tableName, rows: kept, next: next, selection: nil, count: options.count ? counted : nil)
     }
 
