@@ -553,3 +553,52 @@ def test_an_xlsform_uploaded_with_pyodk_is_converted_and_published(server, clien
                       headers={**auth, "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
                       timeout=TIMEOUT)
     assert r.status_code == 400 and r.json()["code"] == 400.15, r.text
+
+
+def test_data_out_with_pyodk_odata_comments_entity_filters_and_csv(client, api, auth):
+    """An analyst's day-end: the table of submissions and of their repeats, a filter, comments, the CSV export."""
+    import csv
+    import io
+
+    client.forms.create(definition=str(XFORMS / "households_repeat.xml"))
+    template = (SUBS / "households_repeat" / "household-1.xml").read_text()
+    for n in (1, 2, 3):
+        xml = template.replace("uuid:44440000-0000-4000-8000-000000000001", f"uuid:house-{n}")
+        xml = xml.replace("Kamau household", f"household {n}")
+        for m in (1, 2, 3):
+            xml = xml.replace(f"9e000000-0000-4000-8000-00000000000{m}", f"9e000000-0000-4000-8000-0000000{n}000{m}")
+        client.submissions.create(xml=xml, form_id="households_repeat")
+
+    table = client.submissions.get_table(form_id="households_repeat", expand="*", count=True)
+    assert table["@odata.count"] == 3
+    assert [row["__id"] for row in table["value"]] == ["uuid:house-3", "uuid:house-2", "uuid:house-1"]
+    assert [m["name"] for m in table["value"][0]["members"]] == ["Amina Njeri", "Joseph Kamau", "Grace Wanjiru"]
+    assert table["value"][0]["members"][0]["age"] == 41
+
+    members = client.submissions.get_table(form_id="households_repeat", table_name="Submissions.members", top=4)
+    assert len(members["value"]) == 4 and "@odata.nextLink" in members
+    assert members["value"][0]["__Submissions-id"] == "uuid:house-3"
+
+    client.submissions.review(instance_id="uuid:house-2", review_state="hasIssues", form_id="households_repeat",
+                              comment="the ages look swapped")
+    client.submissions.add_comment(instance_id="uuid:house-2", comment="checked with the enumerator", form_id="households_repeat")
+    comments = client.submissions.list_comments(instance_id="uuid:house-2", form_id="households_repeat")
+    assert [c.body for c in comments] == ["checked with the enumerator", "the ages look swapped"]
+
+    flagged = client.submissions.get_table(form_id="households_repeat", filter="__system/reviewState eq 'hasIssues'")
+    assert [row["__id"] for row in flagged["value"]] == ["uuid:house-2"]
+
+    # pyodk sends spaces as '+': Central reads them as spaces, and so must we.
+    conflicts = client.entities.get_table(entity_list_name="people", filter="__system/conflict ne null")
+    assert conflicts["value"] == []
+    people = client.entities.get_table(entity_list_name="people", select="__id, label", count=True)
+    assert people["@odata.count"] == 9
+    assert set(people["value"][0].keys()) == {"__id", "label"}
+
+    r = requests.get(f"{api}/forms/households_repeat/submissions.csv", headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0][0] == "SubmissionDate" and rows[0][-10:][0] == "KEY"
+    assert [row[rows[0].index("KEY")] for row in rows[1:]] == ["uuid:house-3", "uuid:house-2", "uuid:house-1"]
+    assert rows[2][rows[0].index("ReviewState")] == "hasIssues"
