@@ -9,6 +9,14 @@ public struct FormField: Sendable, Equatable {
     public var type: String
     public var binary: Bool
     public var selectMultiple: Bool
+
+    public init(name: String, path: String, type: String, binary: Bool, selectMultiple: Bool) {
+        self.name = name
+        self.path = path
+        self.type = type
+        self.binary = binary
+        self.selectMultiple = selectMultiple
+    }
 }
 
 extension XFormParser {
