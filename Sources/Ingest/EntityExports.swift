@@ -130,36 +130,7 @@ extension EntityExports {
             \(properties)      </EntityType>
                   <EntityContainer Name="\(name)">
                     <EntitySet Name="Entities" EntityType="\(namespace).Entities">
-                      <Annotation Term="Org.OData.Capabilities.V1.ConformanceLevel" EnumMember="Org.OData.Capabilities.V1.ConformanceLevelType/Minimal"/>
-                      <Annotation Term="Org.OData.Capabilities.V1.BatchSupported" Bool="false"/>
-                      <Annotation Term="Org.OData.Capabilities.V1.CountRestrictions">
-                        <Record><PropertyValue Property="Countable" Bool="true"/></Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.FilterFunctions">
-                        <Record>
-                          <PropertyValue Property="NonCountableProperties">
-                            <Collection>
-                              <String>eq</String>
-                            </Collection>
-                          </PropertyValue>
-                        </Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.FilterFunctions">
-                        <Record>
-                          <PropertyValue Property="Filterable" Bool="true"/>
-                          <PropertyValue Property="RequiresFilter" Bool="false"/>
-                          <PropertyValue Property="NonFilterableProperties">
-                            <Collection>
-            \(nonFilterable)                </Collection>
-                          </PropertyValue>
-                        </Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.SortRestrictions">
-                        <Record><PropertyValue Property="Sortable" Bool="false"/></Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.ExpandRestrictions">
-                        <Record><PropertyValue Property="Expandable" Bool="false"/></Record>
-                      </Annotation>
+            \(ODataCapabilities.annotations(nonFilterable: detail.properties.map { Representation.odataName($0.name) }))
                       <Annotation Term="Org.OData.Capabilities.V1.SearchRestrictions">
                         <Record>
                           <PropertyValue Property="Searchable" Bool="true" />

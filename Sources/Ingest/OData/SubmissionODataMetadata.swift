@@ -93,40 +93,10 @@ extension SubmissionODataSchema {
             for line in type.lines { out += "        \(line)\n" }
             out += "      </ComplexType>\n"
         }
-        let nonFilterable = roots.map { "                  <PropertyPath>\(escape($0.odataName))</PropertyPath>\n" }.joined()
         out += """
                   <EntityContainer Name="\(escape(xmlFormId))">
                     <EntitySet Name="Submissions" EntityType="\(namespace).Submissions">
-                      <Annotation Term="Org.OData.Capabilities.V1.ConformanceLevel" EnumMember="Org.OData.Capabilities.V1.ConformanceLevelType/Minimal"/>
-                      <Annotation Term="Org.OData.Capabilities.V1.BatchSupported" Bool="false"/>
-                      <Annotation Term="Org.OData.Capabilities.V1.CountRestrictions">
-                        <Record><PropertyValue Property="Countable" Bool="true"/></Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.FilterFunctions">
-                        <Record>
-                          <PropertyValue Property="NonCountableProperties">
-                            <Collection>
-                              <String>eq</String>
-                            </Collection>
-                          </PropertyValue>
-                        </Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.FilterFunctions">
-                        <Record>
-                          <PropertyValue Property="Filterable" Bool="true"/>
-                          <PropertyValue Property="RequiresFilter" Bool="false"/>
-                          <PropertyValue Property="NonFilterableProperties">
-                            <Collection>
-            \(nonFilterable)                </Collection>
-                          </PropertyValue>
-                        </Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.SortRestrictions">
-                        <Record><PropertyValue Property="Sortable" Bool="false"/></Record>
-                      </Annotation>
-                      <Annotation Term="Org.OData.Capabilities.V1.ExpandRestrictions">
-                        <Record><PropertyValue Property="Expandable" Bool="false"/></Record>
-                      </Annotation>
+            \(ODataCapabilities.annotations(nonFilterable: roots.map { escape($0.odataName) }))
                     </EntitySet>
 
             """
