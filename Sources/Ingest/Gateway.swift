@@ -54,6 +54,7 @@ public struct Gateway: Sendable {
             addOpenRosaRoutes(to: router, prefix: prefix)
             addSubmissionRoutes(to: router, prefix: prefix)
             addCommentRoutes(to: router, prefix: prefix)
+            addSubmissionHistoryRoutes(to: router, prefix: prefix)
             addExportRoutes(to: router, prefix: prefix)
             addSubmissionODataRoutes(to: router, prefix: prefix)
             addDatasetRoutes(to: router, prefix: prefix)

@@ -128,7 +128,7 @@ enum Representation {
             "instanceId": .string(submission.instanceId), "submitterId": JSONValue(submission.submitterId),
             "deviceId": JSONValue(submission.deviceId), "userAgent": JSONValue(submission.userAgent),
             "reviewState": JSONValue(submission.reviewState), "createdAt": .string(submission.createdAt),
-            "updatedAt": JSONValue(submission.updatedAt), "deletedAt": .null,
+            "updatedAt": JSONValue(submission.updatedAt), "deletedAt": JSONValue(submission.deletedAt),
             "currentVersion": .object(submissionVersion(submission.current, submitter: submitter)),
         ]
         if let submitter { object["submitter"] = .object(actor(submitter)) }

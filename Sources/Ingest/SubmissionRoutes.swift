@@ -26,7 +26,7 @@ extension Gateway {
 
         router.get(RouterPath(submissions)) { request, context in
             let (_, form) = try await self.form(request, context, .readSubmissions)
-            let list = try await store.submissions(formId: form.id)
+            let list = try await store.submissions(formId: form.id, deleted: request.flag("deleted"))
             var rendered: [JSONValue] = []
             for submission in list {
                 let submitter =
@@ -115,13 +115,7 @@ extension Gateway {
 
         router.get(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in
             let (_, submission) = try await self.submission(request, context, .readSubmissions)
-            let name = try context.parameters.decoded("name")
-            guard let attachment = try await store.submissionAttachments(defId: submission.current.id).first(where: { $0.name == name }),
-                let size = attachment.size
-            else { throw Problem.notFound }
-            return JSONResponse.download(
-                .blobChunks(attachment, size: size, store: store), contentType: attachment.contentType ?? "application/octet-stream",
-                filename: name, eTag: attachment.sha256)
+            return try await attachmentResponse(defId: submission.current.id, name: context.parameters.decoded("name"))
         }
 
         router.post(RouterPath("\(submissions)/:instanceId/attachments/:name")) { request, context in

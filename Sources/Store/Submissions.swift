@@ -14,6 +14,7 @@ public struct SubmissionRecord: Sendable, Equatable {
     public var createdAt: String
     public var updatedAt: String?
     public var current: SubmissionDefRecord
+    public var deletedAt: String? = nil
 }
 
 public struct SubmissionDefRecord: Sendable, Equatable {
@@ -167,14 +168,17 @@ extension GatewayStore {
         }
     }
 
-    public func submissions(formId: Int64) async throws -> [SubmissionRecord] {
+    /// The form's submissions newest first: the live ones, or with `deleted` those deleted.
+    public func submissions(formId: Int64, deleted: Bool = false) async throws -> [SubmissionRecord] {
         try await read { db in
             try Int64.fetchAll(
                 try db.cachedStatement(
-                    sql:
-                        "SELECT id FROM submissions WHERE form_id = ? AND deleted_at IS NULL AND draft = 0 ORDER BY created_at DESC, id DESC"
-                ), arguments: [formId]
-            ).compactMap { try Submissions.submission(db, id: $0) }
+                    sql: """
+                        SELECT id FROM submissions WHERE form_id = ? AND (deleted_at IS NULL) = ? AND draft = 0
+                        ORDER BY created_at DESC, id DESC
+                        """
+                ), arguments: [formId, !deleted]
+            ).compactMap { try Submissions.submission(db, id: $0, includeDeleted: deleted) }
         }
     }
 
@@ -208,7 +212,10 @@ extension GatewayStore {
     public func deleteSubmission(submissionId: Int64, actorId: Int64) async throws {
         try await write { db in
             try db.run("UPDATE submissions SET deleted_at = ? WHERE id = ?", Timestamp.now(), submissionId)
-            try Audit.log(db, actorId: actorId, action: "submission.delete", acteeType: "submission", acteeId: submissionId, details: [:])
+            let instanceId = try db.firstRow("SELECT instance_id FROM submissions WHERE id = ?", submissionId) { $0[0] as String }
+            try Audit.log(
+                db, actorId: actorId, action: "submission.delete", acteeType: "submission", acteeId: submissionId,
+                details: ["submissionId": .int(submissionId), "instanceId": JSONValue(instanceId)])
         }
     }
 
@@ -339,7 +346,7 @@ enum Submissions {
     }
 
     /// A submission with its current version; the XML is read only when asked for (lists and writes never need it).
-    static func submission(_ db: Database, id: Int64, withXML: Bool = false) throws -> SubmissionRecord? {
+    static func submission(_ db: Database, id: Int64, withXML: Bool = false, includeDeleted: Bool = false) throws -> SubmissionRecord? {
         guard
             let row = try Row.fetchOne(
                 try db.cachedStatement(
@@ -348,8 +355,8 @@ enum Submissions {
                           \(withXML ? "d.xml" : "X'' AS xml"), d.submitter_id AS def_submitter_id, d.device_id AS def_device_id, d.user_agent AS def_user_agent,
                           d.created_at AS def_created_at
                         FROM submissions s JOIN submission_defs d ON d.submission_id = s.id AND d.current = 1
-                        WHERE s.id = ? AND s.deleted_at IS NULL
-                        """), arguments: [id])
+                        WHERE s.id = ? AND (? OR s.deleted_at IS NULL)
+                        """), arguments: [id, includeDeleted])
         else { return nil }
         let current = SubmissionDefRecord(
             id: row["def_id"], formDefId: row["form_def_id"], instanceId: row["def_instance_id"],
@@ -359,7 +366,7 @@ enum Submissions {
         return SubmissionRecord(
             id: row["id"], formId: row["form_id"], instanceId: row["instance_id"], submitterId: row["submitter_id"],
             deviceId: row["device_id"], userAgent: row["user_agent"], reviewState: row["review_state"],
-            createdAt: row["created_at"], updatedAt: row["updated_at"], current: current)
+            createdAt: row["created_at"], updatedAt: row["updated_at"], current: current, deletedAt: row["deleted_at"])
     }
 }
 
