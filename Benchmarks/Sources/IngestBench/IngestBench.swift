@@ -7,7 +7,7 @@ struct IngestBench: AsyncParsableCommand {
         commandName: "ingest-bench",
         abstract: "Measures the gateway under disorderly offline load: throughput, latency, reliability, memory, consistency.")
 
-    static let all = ["in-order", "shuffled-30", "backwards", "conflict-heavy", "approval-backlog", "big-form", "report"]
+    static let all = ["in-order", "shuffled-30", "backwards", "conflict-heavy", "approval-backlog", "big-form", "report", "export"]
 
     @Option(help: "Scenarios to run, comma-separated, or 'all': \(all.joined(separator: ", ")).")
     var scenarios = "all"

@@ -125,6 +125,8 @@ struct ScenarioRunner {
             measured.seconds = (ContinuousClock.now - reportStart).seconds
             result.extra["reportSeconds"] = measured.seconds
             result.extra["reportEntities"] = Double(report?["checked"] as? Int ?? 0)
+        case "export":
+            measured = try await export(client, server: server, driver: driver, project: project, total: count(1_000_000), into: &result)
         default:
             throw BenchError.setup("unknown scenario \(name)")
         }
@@ -157,12 +159,82 @@ struct ScenarioRunner {
     private func setUp(_ client: GatewayClient) async throws -> Int {
         let project = try await client.json(.POST, "/v1/projects", ["name": "Benchmark"])
         guard let id = (project.json as? [String: Any])?["id"] as? Int else { throw BenchError.setup("no project") }
-        for form in ["trees_upsert", "big_survey"] {
+        for form in ["trees_upsert", "big_survey", "households_repeat"] {
             let xml = try Data(contentsOf: repository.appendingPathComponent("SampleForms/xforms/\(form).xml"))
             let answer = try await client.send(.POST, "/v1/projects/\(id)/forms?publish=true", body: xml, contentType: "application/xml")
             guard answer.status == 200 else { throw BenchError.setup("publishing \(form) answered \(answer.status)") }
         }
         return id
+    }
+
+    /// `total` households (three members each) submitted, then read back whole: OData a page of 1,000 at a time to the
+    /// last nextLink, and the CSV download. Each phase reports its rows per second and the server's peak memory
+    /// during that phase alone (the peak is reset after seeding).
+    private func export(
+        _ client: GatewayClient, server: ServerProcess, driver: Driver, project: Int, total: Int, into result: inout ScenarioResult
+    ) async throws -> Driver.Outcome {
+        let template = try String(
+            contentsOf: repository.appendingPathComponent("SampleForms/submissions/households_repeat/household-1.xml"), encoding: .utf8)
+        let seedStart = ContinuousClock.now
+        var seeded = Driver.Outcome()
+        var made = 0
+        while made < total {
+            let chunk = (made..<Swift.min(total, made + 20_000)).map { n -> Work in
+                var xml = template.replacingOccurrences(of: "uuid:44440000-0000-4000-8000-000000000001", with: "uuid:house-\(n)")
+                for member in 1...3 {
+                    xml = xml.replacingOccurrences(
+                        of: "9e000000-0000-4000-8000-00000000000\(member)", with: String(format: "9e000000-0000-4000-8000-%012d", n * 10 + member))
+                }
+                return .submission(Data(xml.utf8))
+            }
+            let outcome = await driver.run(chunk)
+            seeded.errors += outcome.errors
+            made += chunk.count
+        }
+        result.extra["seedSeconds"] = (ContinuousClock.now - seedStart).seconds
+        result.extra["seedErrors"] = Double(seeded.errors)
+        let form = "/v1/projects/\(project)/forms/households_repeat"
+
+        server.resetPeakRSS()
+        var next: String? = "\(form).svc/Submissions?%24top=1000"
+        var rows = 0
+        var pageSeconds: [Double] = []
+        let odataStart = ContinuousClock.now
+        while let path = next {
+            let pageStart = ContinuousClock.now
+            let answer = try await client.send(.GET, path)
+            guard answer.status == 200, let body = answer.json as? [String: Any] else {
+                throw BenchError.failed("OData page answered \(answer.status)")
+            }
+            pageSeconds.append((ContinuousClock.now - pageStart).seconds)
+            rows += (body["value"] as? [Any])?.count ?? 0
+            next = (body["@odata.nextLink"] as? String).flatMap { link in link.range(of: "/v1/").map { String(link[$0.lowerBound...]) } }
+        }
+        let odataSeconds = (ContinuousClock.now - odataStart).seconds
+        result.extra["odataRows"] = Double(rows)
+        result.extra["odataSeconds"] = odataSeconds
+        result.extra["odataRowsPerSecond"] = Double(rows) / odataSeconds
+        result.extra["odataFirstPageMs"] = (pageSeconds.first ?? 0) * 1000
+        result.extra["odataLastPageMs"] = (pageSeconds.last ?? 0) * 1000
+        result.extra["odataPeakRSSMB"] = Double(server.peakRSS()) / 1_048_576
+
+        server.resetPeakRSS()
+        let csvStart = ContinuousClock.now
+        let csv = try await client.send(.GET, "\(form)/submissions.csv")
+        guard csv.status == 200 else { throw BenchError.failed("CSV answered \(csv.status)") }
+        let csvSeconds = (ContinuousClock.now - csvStart).seconds
+        let lines = csv.body.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } - 1
+        result.extra["csvRows"] = Double(lines)
+        result.extra["csvBytes"] = Double(csv.body.count)
+        result.extra["csvSeconds"] = csvSeconds
+        result.extra["csvRowsPerSecond"] = Double(lines) / csvSeconds
+        result.extra["csvPeakRSSMB"] = Double(server.peakRSS()) / 1_048_576
+
+        var outcome = Driver.Outcome()
+        outcome.requests = pageSeconds.count + 1
+        outcome.seconds = odataSeconds + csvSeconds
+        outcome.errors = seeded.errors
+        return outcome
     }
 
     private func bigSurveyTemplate() throws -> String {

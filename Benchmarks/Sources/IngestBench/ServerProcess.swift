@@ -49,6 +49,11 @@ final class ServerProcess {
         return (Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0) * 1024
     }
 
+    /// Starts the peak over: the kernel resets VmHWM to the present RSS.
+    func resetPeakRSS() {
+        try? "5".write(toFile: "/proc/\(process.processIdentifier)/clear_refs", atomically: false, encoding: .utf8)
+    }
+
     func stop() {
         if process.isRunning {
             process.terminate()
