@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CSQLiteSettings", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "XMLParse", dependencies: ["CLibXML2"]),
         .target(name: "Entities", dependencies: ["XMLParse"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // A ZIP archive written as a forward-only stream (downloads of exports).
+        .target(name: "ZipStream", dependencies: ["CZlib"]),
         // OData's query options: parsed, checked and translated to parameterized SQL.
         .target(name: "OData"),
         .target(
@@ -47,7 +50,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "XMLParse", "Entities", "Store", "OData",
+                "XMLParse", "Entities", "Store", "OData", "ZipStream",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -73,6 +76,7 @@ let package = Package(
         .testTarget(name: "EntitiesTests", dependencies: ["Entities", "EntityScenarios"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ODataTests", dependencies: ["OData"]),
+        .testTarget(name: "ZipStreamTests", dependencies: ["ZipStream"]),
         .testTarget(
             name: "IngestTests",
             dependencies: [

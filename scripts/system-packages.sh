@@ -2,7 +2,7 @@
 # Installs the system libraries the gateway links against, only where they are missing.
 set -euo pipefail
 needed=()
-for package in libxml2-dev libsqlite3-dev pkg-config; do
+for package in libxml2-dev libsqlite3-dev zlib1g-dev pkg-config; do
   dpkg -s "$package" >/dev/null 2>&1 || needed+=("$package")
 done
 if [ ${#needed[@]} -gt 0 ]; then

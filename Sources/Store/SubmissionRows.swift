@@ -5,6 +5,8 @@ import OData
 /// A submission as exports and OData read it: the current version's XML with what Central shows beside it.
 public struct SubmissionRow: Sendable {
     public var id: Int64
+    /// The current version's row id (its attachments hang off it).
+    public var currentDefId: Int64
     /// The logical instanceID (the first version's).
     public var instanceId: String
     public var createdAt: String
@@ -110,7 +112,7 @@ extension GatewayStore {
                   (SELECT COUNT(*) FROM submission_attachments sa WHERE sa.submission_def_id = d.id),
                   (SELECT fd.version FROM submission_defs f JOIN form_defs fd ON fd.id = f.form_def_id
                     WHERE f.submission_id = s.id ORDER BY f.id LIMIT 1),
-                  cd.version
+                  cd.version, d.id
                 FROM submissions s
                 JOIN submission_defs d ON d.submission_id = s.id AND d.current = 1
                 JOIN form_defs cd ON cd.id = d.form_def_id
@@ -121,7 +123,8 @@ extension GatewayStore {
             let arguments = StatementArguments(condition.arguments + [.integer(Int64(limit)), .integer(Int64(cursor == nil ? offset : 0))])
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 SubmissionRow(
-                    id: row[0], instanceId: row[1], createdAt: row[2], updatedAt: row[3], deletedAt: row[4], submitterId: row[5],
+                    id: row[0], currentDefId: row[15], instanceId: row[1], createdAt: row[2], updatedAt: row[3], deletedAt: row[4],
+                    submitterId: row[5],
                     submitterName: row[6], deviceId: row[7], reviewState: row[8], xml: row[9], edits: row[10], attachmentsPresent: row[11],
                     attachmentsExpected: row[12], firstFormVersion: row[13] ?? "", currentFormVersion: row[14] ?? "")
             }

@@ -60,3 +60,82 @@ import XMLParse
         }
     }
 }
+
+/// The `.csv.zip` download, read back by two readers that share no code with ours: Python's zipfile and Info-ZIP's unzip.
+@Suite struct SubmissionZipExportTests {
+    /// Runs a program and returns what it printed, or nil when it is not installed.
+    func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
+        guard let path = ["/usr/bin/\(program)", "/bin/\(program)"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    func check(_ zip: Data) throws -> [String: JSONValue] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).zip").path
+        try zip.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let unzip = try #require(try run("unzip", ["-t", path]), "unzip is installed by scripts/test.sh")
+        #expect(unzip.status == 0, "\(unzip.output)")
+        let script = """
+            import csv, io, json, sys, zipfile
+            z = zipfile.ZipFile(sys.argv[1])
+            assert z.testzip() is None
+            out = {}
+            for name in z.namelist():
+                data = z.read(name)
+                out[name] = list(csv.reader(io.StringIO(data.decode()))) if name.endswith(".csv") else len(data)
+            print(json.dumps(out))
+            """
+        let python = try #require(try run("python3", ["-c", script, path]))
+        #expect(python.status == 0, "\(python.output)")
+        return try JSONValue.parse(Data(python.output.utf8)).objectValue.map {
+            Dictionary(uniqueKeysWithValues: $0.pairs.map { ($0.key, $0.value) })
+        } ?? [:]
+    }
+
+    @Test func everyTableIsAFileWithCentralsKeys() async throws {
+        try await Harness.run { harness in
+            try await SubmissionODataTests().households(harness, count: 4)
+            let response = try await harness.send(.post, "/v1/projects/1/forms/households_repeat/submissions.csv.zip")
+            #expect(response.headers[.contentType] == "application/zip")
+            #expect(response.headers[.contentDisposition]?.contains("households_repeat.zip") == true)
+            let files = try check(response.data)
+            #expect(files.keys.sorted() == ["households_repeat-members.csv", "households_repeat.csv"])
+            let main = files["households_repeat.csv"]?.arrayValue ?? []
+            #expect(main.count == 5)
+            let members = files["households_repeat-members.csv"]?.arrayValue ?? []
+            #expect(members.first == ["name", "age", "meta-entity-label", "PARENT_KEY", "KEY"])
+            #expect(members.count == 13)
+            #expect(members[1] == ["Amina Njeri", "41", "Amina Njeri", "uuid:h4", "uuid:h4/members[1]"])
+            let plain = try await harness.send(.get, "/v1/projects/1/forms/households_repeat/submissions.csv.zip?attachments=false")
+            #expect(plain.headers[.contentDisposition]?.contains("households_repeat.csv.zip") == true)
+        }
+    }
+
+    @Test func mediaFilesAreAddedUnlessAskedNotTo() async throws {
+        try await Harness.run { harness in
+            let project = try await harness.createProject()
+            try await harness.publishForm("site_photo", project: project)
+            let photo = try SampleFiles.file("submissions/site_photo/tree.jpg")
+            _ = try await harness.submitOpenRosa(
+                project: project, xml: SampleFiles.submission("site_photo", "site-1"), files: [("tree.jpg", "image/jpeg", photo)])
+            let base = "/v1/projects/\(project)/forms/site_photo/submissions.csv.zip"
+            let full = try check(try await harness.send(.get, base).data)
+            #expect(full["media/tree.jpg"] == .int(Int64(photo.count)))
+            let main = full["site_photo.csv"]?.arrayValue ?? []
+            let header = main.first?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(main[1].arrayValue?[header.firstIndex(of: "AttachmentsPresent")!] == "1")
+            let plain = try check(try await harness.send(.get, "\(base)?attachments=false").data)
+            #expect(plain.keys.sorted() == ["site_photo.csv"])
+        }
+    }
+}

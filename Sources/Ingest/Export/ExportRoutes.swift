@@ -17,6 +17,13 @@ extension Gateway {
                     return JSONResponse.download(
                         export.csvBody(), contentType: "text/csv; charset=utf-8", filename: "\(Self.exportName(form.xmlFormId)).csv")
                 }
+                router.on(RouterPath("\(base).csv.zip"), method: method) { request, context in
+                    let (actor, export, form) = try await self.export(request, context, draft: draft)
+                    if !draft { try await store.logSubmissionExport(formId: form.id, actorId: actor.id) }
+                    let withMedia = request.query("attachments")?.lowercased() != "false"
+                    let name = Self.exportName(form.xmlFormId) + (withMedia ? ".zip" : ".csv.zip")
+                    return JSONResponse.download(export.zipBody(media: withMedia), contentType: "application/zip", filename: name)
+                }
             }
         }
     }
@@ -24,7 +31,9 @@ extension Gateway {
     private func export(_ request: Request, _ context: GatewayContext, draft: Bool) async throws -> (Actor, SubmissionExport, FormRecord) {
         let (actor, form) = try await self.form(request, context, .readSubmissions)
         guard let def = draft ? form.draft : form.current else { throw Problem.notFound }
-        let export = try await SubmissionExport(store: store, form: form, def: def, draft: draft, request: request, now: Date())
+        let export = try await SubmissionExport(
+            store: store, form: form, def: def, draft: draft, request: request, now: Date(),
+            scratchDirectory: configuration.scratchDirectory + "/exports")
         return (actor, export, form)
     }
 

@@ -115,7 +115,9 @@ struct SubmissionODataRows {
         case "dateTime":
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             let tail = Array(trimmed.utf8.suffix(3))
-            let shortOffset = tail.count == 3 && (tail[0] == UInt8(ascii: "+") || tail[0] == UInt8(ascii: "-")) && Self.isDigit(tail[1]) && Self.isDigit(tail[2])
+            let shortOffset =
+                tail.count == 3 && (tail[0] == UInt8(ascii: "+") || tail[0] == UInt8(ascii: "-")) && Self.isDigit(tail[1])
+                && Self.isDigit(tail[2])
             return .string(shortOffset ? trimmed + ":00" : trimmed)
         case "geopoint":
             guard let point = Self.point(text) else { return .null }
