@@ -2,8 +2,8 @@ import XMLParse
 
 /// The CSV tables of a form as Central's export lays them out: the submissions, then one table per repeat in form
 /// order, each with its fields' columns (a geopoint in four, a select-multiple followed by one 0/1 column per known value).
-struct SubmissionTableLayout {
-    struct Table {
+struct SubmissionTableLayout: Sendable {
+    struct Table: Sendable {
         /// The repeat's path below the root, nil for the submissions table.
         var repeatPath: String?
         var fileName: String
@@ -13,13 +13,13 @@ struct SubmissionTableLayout {
         var defaults: [String]
     }
 
-    enum Placement {
+    enum Placement: Sendable {
         case plain(column: Int)
         case geopoint(column: Int)
         case selectMultiple(column: Int, choices: [String: Int])
     }
 
-    struct Slot {
+    struct Slot: Sendable {
         var table: Int
         var placement: Placement
     }

@@ -4,7 +4,7 @@ import XMLParse
 /// elements not in the form are skipped with everything below them; a repeat instance is a row whose KEY is the
 /// instanceID followed by `/group` for each group and `/repeat[n]` for each repeat on its path, `n` counted within
 /// the nearest enclosing repeat instance.
-struct SubmissionTableRows {
+struct SubmissionTableRows: Sendable {
     /// The field cells of the submission's row.
     var submission: [String]
     /// Rows of each repeat table (index as in the layout), field cells then `PARENT_KEY` and `KEY`, in document order.
