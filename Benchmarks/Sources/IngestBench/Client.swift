@@ -33,7 +33,8 @@ struct GatewayClient: Sendable {
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await http.execute(request, timeout: .seconds(120))
-        let buffer = try await response.body.collect(upTo: 64 << 20)
+        // Exports of a million submissions are a few hundred megabytes.
+        let buffer = try await response.body.collect(upTo: 2 << 30)
         return Answer(status: Int(response.status.code), body: Data(buffer.readableBytesView))
     }
 

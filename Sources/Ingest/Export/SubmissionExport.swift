@@ -8,12 +8,7 @@ import ZipStream
 /// A form's submissions as Central's CSV export: read a page at a time, newest first, and written as they are read,
 /// so memory stays flat whatever the number of submissions.
 struct SubmissionExport {
-    /// Rows read per query. Debug builds (the tests) read 3, so that paging across reads is exercised by small data.
-    #if DEBUG
-        static let pageSize = 3
-    #else
-        static let pageSize = 500
-    #endif
+    static let pageSize = ReadBatch.size
 
     let store: GatewayStore
     let layout: SubmissionTableLayout

@@ -53,12 +53,7 @@ extension Gateway {
 
 /// The rows of one OData request, read a page at a time and written as they are made.
 struct SubmissionODataFeed: Sendable {
-    /// Rows read per query. Debug builds (the tests) read 3, so that paging across reads is exercised by small data.
-    #if DEBUG
-        static let pageSize = 3
-    #else
-        static let pageSize = 500
-    #endif
+    static let pageSize = ReadBatch.size
 
     let store: GatewayStore
     let schema: SubmissionODataSchema
