@@ -61,7 +61,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The OpenAPI document served at /v1/openapi.yaml, compiled in as bytes (`PackageResources.openapi_yaml`).
+            resources: [.embedInCode("OpenAPI/openapi.yaml")]
         ),
         .executableTarget(
             name: "IngestCommand",

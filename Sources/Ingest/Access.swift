@@ -29,7 +29,9 @@ struct Access: Sendable {
 
     /// The caller, or 401.2 when the request carries no valid credentials.
     func actor(_ request: Request, _ context: GatewayContext) async throws -> Actor {
-        if let key = context.parameters.get("token") {
+        if let raw = context.parameters.get("token") {
+            // Decoded as Central decodes path parameters: a client may send the key's `$` and `!` as `%24` and `%21`.
+            let key = raw.removingPercentEncoding ?? raw
             guard Self.isWellFormedToken(key) else { throw Problem.authenticationFailed }
             // An unknown key is 403, not 401, as Central answers: the device should not prompt for a password.
             if let actor = recent.actor(for: "key:" + key) { return actor }

@@ -61,7 +61,8 @@ enum DashboardPage {
     static func formFields(_ body: Data) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { part in
+            // Empty pieces kept: a bare `=` is an empty name, not a pair with no parts.
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { part in
                 String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
             }
             fields[parts[0]] = parts.count > 1 ? parts[1] : ""

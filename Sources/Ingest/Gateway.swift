@@ -38,6 +38,7 @@ public struct Gateway: Sendable {
         router.add(middleware: UnknownRouteMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         addMetricsRoute(to: router)
+        addOpenAPIRoute(to: router)
         addSessionRoutes(to: router)
         addUserRoutes(to: router)
         addDraftTestingRoutes(to: router)
