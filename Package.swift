@@ -11,7 +11,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -35,6 +34,8 @@ let package = Package(
         .target(name: "ZipStream", dependencies: ["CZlib"]),
         // OData's query options: parsed, checked and translated to parameterized SQL.
         .target(name: "OData"),
+        // multipart/form-data read as a stream of events.
+        .target(name: "FormData"),
         .target(
             name: "Store",
             dependencies: [
@@ -50,11 +51,10 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "XMLParse", "Entities", "Store", "OData", "ZipStream",
+                "XMLParse", "Entities", "Store", "OData", "ZipStream", "FormData",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -72,6 +72,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets: `scripts/fuzz.sh` builds them with `-sanitize=fuzzer,address -DFUZZING`; in an
+        // ordinary build each replays the files named on its command line through the same entry point.
+        .target(name: "CFuzzDriver", path: "Fuzz/CDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/Support"),
+        .executableTarget(name: "FuzzSubmission", dependencies: ["FuzzSupport", "XMLParse", "Entities"], path: "Fuzz/Submission"),
+        .executableTarget(name: "FuzzXForm", dependencies: ["FuzzSupport", "XMLParse", "Entities"], path: "Fuzz/XForm"),
+        .executableTarget(name: "FuzzMultipart", dependencies: ["FuzzSupport", "FormData"], path: "Fuzz/Multipart"),
+        .executableTarget(name: "FuzzODataFilter", dependencies: ["FuzzSupport", "OData", "CSQLiteSettings"], path: "Fuzz/ODataFilter"),
+        .executableTarget(name: "FuzzEntityEngine", dependencies: ["FuzzSupport", "Entities"], path: "Fuzz/EntityEngine"),
         .testTarget(name: "XMLParseTests", dependencies: ["XMLParse", "EntityScenarios"]),
         // The scenario table both the rule tests and the HTTP tests run.
         .target(name: "EntityScenarios", dependencies: ["Entities"], path: "Tests/EntityScenarios"),
@@ -79,6 +88,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ODataTests", dependencies: ["OData"]),
         .testTarget(name: "ZipStreamTests", dependencies: ["ZipStream"]),
+        .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
         .testTarget(
             name: "IngestTests",
             dependencies: [

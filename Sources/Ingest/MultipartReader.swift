@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import MultipartKit
+import FormData
 import Store
 
 /// One part of a `multipart/form-data` body, read from the stream.
@@ -32,37 +32,70 @@ struct MultipartReader {
     let maximumParts: Int
 
     func read(_ request: Request) async throws -> [ReceivedPart] {
-        let contentType = request.headers[.contentType]
+        var body = try MultipartBody(
+            contentType: request.headers[.contentType], contentLength: request.headers[.contentLength].flatMap(Int.init),
+            reader: self)
+        do {
+            for try await buffer in request.body { try body.feed(buffer) }
+            return try body.finish()
+        } catch {
+            body.abandon()
+            throw error
+        }
+    }
+}
+
+/// The body of one form-data request, fed as its chunks arrive; synchronous, so the reading rules
+/// can be driven without a request (the multipart fuzz target does).
+struct MultipartBody {
+    private var parser: FormDataParser
+    private let collector: PartCollector
+    private let bodyLimit: Int
+    private var received = 0
+
+    init(contentType: String?, contentLength: Int?, reader: MultipartReader) throws {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else {
             throw Problem.multipartParsingFailed("Unsupported content type.")
         }
         guard let boundary = Multipart.parameter("boundary", in: contentType), !boundary.isEmpty else {
             throw Problem.multipartParsingFailed("Multipart: Boundary not found")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit { throw Problem.requestTooLarge }
-        let collector = PartCollector(spillDirectory: spillDirectory, memoryLimit: memoryLimit, maximumParts: maximumParts)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name: name, value: value) }
-        parser.onBody = { buffer in collector.body(buffer) }
-        parser.onPartComplete = { collector.completePart() }
-        var received = 0
+        if let contentLength, contentLength > reader.bodyLimit { throw Problem.requestTooLarge }
+        let collector = PartCollector(
+            spillDirectory: reader.spillDirectory, memoryLimit: reader.memoryLimit, maximumParts: reader.maximumParts)
+        self.parser = FormDataParser(boundary: boundary)
+        self.collector = collector
+        self.bodyLimit = reader.bodyLimit
+    }
+
+    mutating func feed(_ buffer: ByteBuffer) throws {
+        received += buffer.readableBytes
+        if received > bodyLimit { throw Problem.requestTooLarge }
+        let collector = collector
         do {
-            for try await buffer in request.body {
-                received += buffer.readableBytes
-                if received > bodyLimit { throw Problem.requestTooLarge }
-                do { try parser.execute(buffer) } catch { throw Problem.multipartParsingFailed("Unexpected end of form") }
-                if let failure = collector.failure { throw failure }
+            try buffer.withUnsafeReadableBytes { bytes in
+                try parser.feed(bytes) { event in
+                    switch event {
+                    case .header(let name, let value): collector.header(name: name, value: value)
+                    case .body(let bytes): collector.body(bytes)
+                    case .partEnd: collector.completePart()
+                    }
+                }
             }
-        } catch {
-            collector.abandon()
-            throw error
-        }
-        guard !collector.inPart else {
-            collector.abandon()
+        } catch is FormDataParser.SyntaxError {
             throw Problem.multipartParsingFailed("Unexpected end of form")
         }
+        if let failure = collector.failure { throw failure }
+    }
+
+    /// The parts, once the body has ended; a body that ends inside a part is refused.
+    func finish() throws -> [ReceivedPart] {
+        guard !collector.inPart else { throw Problem.multipartParsingFailed("Unexpected end of form") }
         return collector.parts
     }
+
+    /// Removes what was spilled of a body that will not be finished.
+    func abandon() { collector.abandon() }
 }
 
 /// The parser's callbacks are synchronous and cannot throw: what they find is kept here.
@@ -95,9 +128,9 @@ private final class PartCollector {
         }
     }
 
-    func body(_ buffer: ByteBuffer) {
+    func body(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil else { return }
-        do { try sink.append(buffer) } catch { failure = Problem.uploadNotWritten }
+        do { try sink.append(bytes) } catch { failure = Problem.uploadNotWritten }
     }
 
     func completePart() {

@@ -19,17 +19,19 @@ struct SpillingSink {
     }
 
     mutating func append(_ buffer: ByteBuffer) throws {
-        try buffer.withUnsafeReadableBytes { bytes in
-            hasher.update(bufferPointer: bytes)
-            size += bytes.count
-            if file == nil, memory.count + bytes.count > memoryLimit {
-                try spill()
-            }
-            if let (_, handle) = file {
-                guard fwrite(bytes.baseAddress, 1, bytes.count, handle) == bytes.count else { throw UploadError.spillFailed }
-            } else {
-                memory.append(contentsOf: bytes)
-            }
+        try buffer.withUnsafeReadableBytes { bytes in try append(bytes) }
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: bytes)
+        size += bytes.count
+        if file == nil, memory.count + bytes.count > memoryLimit {
+            try spill()
+        }
+        if let (_, handle) = file {
+            guard fwrite(bytes.baseAddress, 1, bytes.count, handle) == bytes.count else { throw UploadError.spillFailed }
+        } else {
+            memory.append(contentsOf: bytes)
         }
     }
 
