@@ -68,7 +68,10 @@ public struct EntityChange: Sendable, Equatable {
 
     private static func integer(_ text: String?, field: String) throws(EntityProblem) -> Int? {
         guard let text = text?.trimmed, !text.isEmpty else { return nil }
-        guard let value = Int(text) else { throw .invalidType(field, expected: "integer") }
+        // Digits only, as Central's /^\d+$/: a sign ("-1", "+1") is not a version.
+        guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text) else {
+            throw .invalidType(field, expected: "integer")
+        }
         return value
     }
 }

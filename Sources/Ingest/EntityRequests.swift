@@ -15,8 +15,11 @@ enum EntityRequests {
                 message: "Expected parameters: (\(allowed.joined(separator: ", "))). Got (\(body.keys.joined(separator: ", "))).",
                 details: ["expected": .array(allowed.map(JSONValue.string)), "actual": .array(body.keys.map(JSONValue.string))])
         }
+        // A null label or data is read as left out, as Central reads it.
+        let labelGiven = body["label"].flatMap { $0 == .null ? nil : $0 }
+        let dataGiven = body["data"].flatMap { $0 == .null ? nil : $0 }
         var label: String?
-        if let value = body["label"] {
+        if let value = labelGiven {
             guard let text = value.stringValue else { throw Problem.invalidDataType(field: "label", expected: "string") }
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw Problem.unexpectedValue(field: "label", value: text, reason: "Label cannot be blank.")
@@ -25,9 +28,14 @@ enum EntityRequests {
         } else if creating {
             throw Problem.missingParameter("label")
         }
+        if labelGiven == nil && dataGiven == nil {
+            throw Problem(
+                code: 400.28, message: "The entity is invalid. No entity data or label provided.",
+                details: ["reason": "No entity data or label provided."])
+        }
         let known = Set(dataset.properties.map(\.name))
         var properties = EntityProperties()
-        if let data = body["data"] {
+        if let data = dataGiven {
             guard let object = data.objectValue else { throw Problem.invalidDataType(field: "data", expected: "object") }
             for (name, value) in object.pairs {
                 guard known.contains(name) else {
@@ -55,6 +63,6 @@ enum EntityRequests {
 
 extension Problem {
     init(_ problem: EntityProblem) {
-        self.init(code: problem.code, message: problem.message, details: .object(problem.details))
+        self.init(code: problem.code, message: problem.message, details: problem.details.isEmpty ? nil : .object(problem.details))
     }
 }

@@ -26,11 +26,12 @@ extension Gateway {
                         field: "entities", value: "(\(items.count) entities)",
                         reason: "at most \(configuration.bulkEntityLimit) entities may be created in one request; send them in batches.")
                 }
-                guard let name = body["source"]?["name"]?.stringValue else { throw Problem.missingParameter("source.name") }
+                // The entities are read before their source, as Central reads them.
                 let changes = try items.map { item -> EntityChange in
                     guard let object = item.objectValue else { throw Problem.invalidDataType(field: "entities", expected: "object") }
                     return try EntityRequests.change(from: object, dataset: detail, creating: true)
                 }
+                guard let name = try body["source"]?.objectValue?.text("name") else { throw Problem.missingParameter("source.name") }
                 // What Central keeps of a bulk upload as each version's source.
                 var source: JSONObject = ["name": .string(name)]
                 switch body["source"]?["size"] {

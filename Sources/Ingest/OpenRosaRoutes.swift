@@ -101,12 +101,9 @@ extension Gateway {
         router.post(submissionPath) { request, context in
             try await openRosa {
                 try OpenRosa.requireVersionHeader(request)
-                let actor: Actor
-                do {
-                    actor = try await access.actor(request, context)
-                } catch let problem as Problem where problem.code == 403.1 {
-                    throw Problem.authenticationFailed
-                }
+                // A revoked or unknown app-user key stays 403, as Central answers: asking the phone for a password
+                // cannot help it. Only a form the caller may not submit to becomes 401 (in the intake).
+                let actor = try await access.actor(request, context)
                 // An unknown project has no forms: the intake answers 404 when it looks the form up.
                 guard let projectId = context.parameters.get("projectId", as: Int64.self) else { throw Problem.notFound }
                 return try await uploads.admitting(request) {
@@ -177,6 +174,11 @@ extension Gateway {
 
     /// An OpenRosa submission as Collect sends it: the `xml_submission_file` part and the media beside it.
     func openRosaSubmission(_ request: Request) async throws -> (xml: Data, attachments: [IncomingAttachment]) {
+        // A body that is not multipart at all has no parts, so no XML part, as Central reads it (400.7); a
+        // multipart body that cannot be read is 400.39.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true else {
+            throw Problem.missingMultipartField("xml_submission_file")
+        }
         let parts = try await uploads.multipart.read(request)
         guard let xmlPart = parts.first(where: { $0.name == "xml_submission_file" }) else {
             throw Problem.missingMultipartField("xml_submission_file")

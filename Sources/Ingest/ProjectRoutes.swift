@@ -9,7 +9,7 @@ extension Gateway {
             let actor = try await access.actor(request, context)
             try access.requireAdmin(actor)
             let body = try await request.jsonObjectBody()
-            guard let name = body["name"]?.stringValue, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let name = try body.text("name"), !name.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw Problem.missingParameter("name")
             }
             let project = try await store.createProject(name: name, description: body["description"]?.stringValue, actorId: actor.id)
@@ -32,7 +32,7 @@ extension Gateway {
             let actor = try await access.actor(request, context)
             let project = try await access.project(context.parameters.get("projectId", as: Int64.self), .manageProject, for: actor)
             let body = try await request.jsonObjectBody()
-            guard let name = body["displayName"]?.stringValue, !name.isEmpty else { throw Problem.missingParameter("displayName") }
+            guard let name = try body.text("displayName"), !name.isEmpty else { throw Problem.missingParameter("displayName") }
             let user = try await store.createAppUser(projectId: project.id, displayName: name, token: Tokens.random(), createdBy: actor.id)
             return JSONResponse.make(.object(Representation.appUser(user)))
         }

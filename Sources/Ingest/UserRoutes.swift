@@ -21,7 +21,7 @@ extension Gateway {
             let actor = try await access.actor(request, context)
             try access.requireAdmin(actor)
             let body = try await request.jsonObjectBody()
-            guard let email = body["email"]?.stringValue, !email.isEmpty else { throw Problem.missingParameter("email") }
+            guard let email = try body.text("email"), !email.isEmpty else { throw Problem.missingParameter("email") }
             var hash: String?
             if let given = body["password"], given != .null, given != "" {
                 let password = try PasswordRule.check(given)

@@ -9,6 +9,10 @@ struct ODataOptions: Sendable {
         "$format", "$count", "$skip", "$top", "$filter", "$wkt", "$expand", "$select", "$skiptoken", "$orderby", "$search",
     ]
 
+    /// More rows than any table holds: a larger `$top` or `$skip` means the same, and counting past it
+    /// (one more row to see whether a next page exists, the next page's `$skip`) cannot overflow.
+    static let largestCount = 1 << 50
+
     var top: Int?
     var skip: Int
     var count: Bool
@@ -40,8 +44,10 @@ struct ODataOptions: Sendable {
             selectText.isEmpty || selectText == "*" ? nil : selectText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         func whole(_ name: String) throws -> Int? {
             guard let text = request.query(name) else { return nil }
+            // Digits past Int's range mean "all", as Central's parseInt reads them.
+            if Int(text) == nil, !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) { return Self.largestCount }
             guard let value = Int(text), value >= 0 else { throw Problem.invalidDataType(field: name, expected: "integer") }
-            return value
+            return min(value, Self.largestCount)
         }
         top = try whole("$top")
         skip = try whole("$skip") ?? 0
