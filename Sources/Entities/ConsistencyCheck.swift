@@ -71,7 +71,11 @@ public enum ConsistencyCheck {
             problems += step(previous: previous, next: row.stored)
             previous = row.stored
         }
-        if versions.count > 1, let last = versions.last, entity.updatedAt != last.createdAt {
+        // A resolve moves updatedAt on without writing a version (as Central's), so an entity resolved at its
+        // current version may have been updated after that version was written.
+        if versions.count > 1, let last = versions.last, entity.updatedAt != last.createdAt,
+            !(entity.resolvedThrough == last.stored.version && (entity.updatedAt ?? "") > last.createdAt)
+        {
             problems.append(
                 Inconsistency(
                     kind: "updatedAt", field: "updatedAt", version: nil, expected: .string(last.createdAt),

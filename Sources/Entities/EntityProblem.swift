@@ -68,6 +68,9 @@ public struct EntityProblem: Error, Sendable, Equatable {
             details: ["entityUuids": .array([.string(uuid)])])
     }
 
+    /// A resolve of an entity that has no conflict (Central's 400.32).
+    public static let noConflict = EntityProblem(code: 400.32, message: "The Entity doesn't have any conflict", details: [:])
+
     public static func staleVersion(current: Int, provided: String) -> EntityProblem {
         EntityProblem(
             code: 409.15,

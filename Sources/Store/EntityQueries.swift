@@ -154,6 +154,13 @@ extension GatewayStore {
             guard let datasetId = try db.firstRow("SELECT dataset_id FROM entities WHERE id = ?", entityId, as: { $0[0] as Int64 }),
                 let entity = try EntityRecords.entity(db, datasetId: datasetId, uuid: uuid)
             else { throw StoreError.notFound }
+            // The route checked the conflict and the version on what it read before this write was queued;
+            // checked again on the entity as the write finds it (Central checks under its row lock), so a
+            // resolve or update that lost a race to another writer is refused, not applied to a version it never saw.
+            if resolve && entity.conflict == nil { throw EntityProblem.noConflict }
+            if let expectedVersion, expectedVersion != entity.current.stored.version {
+                throw EntityProblem.staleVersion(current: entity.current.stored.version, provided: String(expectedVersion))
+            }
             if var change {
                 change.baseVersion = expectedVersion ?? entity.current.stored.version
                 try processor.requireCurrentBase(change)
@@ -174,6 +181,9 @@ extension GatewayStore {
 
     public func deleteEntity(entityId: Int64, actorId: Int64) async throws {
         try await write { db in
+            // Of two deletes that read the entity live, the second write finds it gone: 404.1, as Central answers.
+            guard try db.firstRow("SELECT 1 FROM entities WHERE id = ? AND deleted_at IS NULL", entityId, as: { _ in true }) != nil
+            else { throw StoreError.notFound }
             let (processor, uuid, dataset) = try self.processor(db, forEntity: entityId)
             try processor.delete(uuid: uuid, datasetName: dataset, actorId: actorId)
         }
