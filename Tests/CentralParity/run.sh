@@ -6,15 +6,11 @@
 # Uses the end-to-end virtualenv (Tests/EndToEnd/run.sh creates it; pytest and requests are all it needs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-bin="${1:-.build/debug/ingest}"
+source "$here/../runner.sh"
+bin=$(runner_binary "${1:-}") || exit 2
 if [ $# -gt 0 ]; then shift; fi
-case "$bin" in /*) ;; *) bin="$repo/$bin" ;; esac
 venv="${E2E_VENV:-$repo/.build/e2e-venv}"
-if [ ! -x "$venv/bin/python" ]; then
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-"$venv/bin/python" -c "import pytest, requests" 2>/dev/null || "$venv/bin/python" -m pip install --quiet pytest requests
+runner_venv "$venv" "import pytest, requests" pytest requests
 export INGEST_E2E_BIN="$bin" INGEST_E2E_REPO="$repo" PYTHONDONTWRITEBYTECODE=1
 cd "$here"
 exec "$venv/bin/python" -m pytest -q -p no:cacheprovider -rx "$here" "$@"

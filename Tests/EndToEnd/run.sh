@@ -9,39 +9,15 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-
-bin="${1:-.build/debug/ingest}"
+source "$here/../runner.sh"
+bin=$(runner_binary "${1:-}") || exit 2
 if [ $# -gt 0 ]; then shift; fi
-case "$bin" in
-  /*) ;;
-  *) bin="$repo/$bin" ;;
-esac
-if [ ! -x "$bin" ]; then
-  echo "run.sh: ingest binary not found or not executable: $bin" >&2
-  exit 2
-fi
-
 venv="${E2E_VENV:-$repo/.build/e2e-venv}"
-python="${PYTHON:-python3}"
-
-if [ ! -x "$venv/bin/python" ]; then
-  echo "run.sh: creating virtualenv in $venv" >&2
-  "$python" -m venv "$venv"
-fi
-
-# Install only what is missing (pyodk pinned to the version the gateway targets).
-if ! "$venv/bin/python" - <<'EOF' >/dev/null 2>&1
+# pyodk pinned to the version the gateway targets.
+runner_venv "$venv" '
 import importlib.metadata as md, sys
-ok = md.version("pyodk") == "1.3.0"
 md.version("pytest"); md.version("requests"); md.version("selenium"); md.version("openpyxl")
-sys.exit(0 if ok else 1)
-EOF
-then
-  echo "run.sh: installing pyodk==1.3.0 pytest requests selenium openpyxl" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "pyodk==1.3.0" pytest requests "selenium>=4.20,<5" openpyxl
-fi
+sys.exit(0 if md.version("pyodk") == "1.3.0" else 1)' "pyodk==1.3.0" pytest requests "selenium>=4.20,<5" openpyxl
 
 export INGEST_E2E_BIN="$bin"
 export INGEST_E2E_XLS2XFORM="$(bash "$repo/scripts/pyxform.sh")"

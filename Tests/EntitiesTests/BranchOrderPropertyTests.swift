@@ -3,25 +3,12 @@ import Testing
 @testable import Entities
 import EntityScenarios
 
-/// A small seeded generator (SplitMix64), so a failing case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct BranchOrderPropertyTests {
     static let properties = ["height", "circumference", "species", "health"]
 
     /// One offline branch: a create (online or offline) and its updates as the phone made them.
     static func branch(seed: UInt64) -> (create: EntityChange, updates: [EntityChange]) {
-        var random = SeededGenerator(state: seed)
+        var random = SeededGenerator(seed: seed)
         let offlineCreate = Bool.random(using: &random)
         let branch = EngineHarness.branchA
         let initial = properties.shuffled(using: &random).prefix(Int.random(in: 1...4, using: &random)).map {
@@ -46,7 +33,7 @@ struct SeededGenerator: RandomNumberGenerator {
             try inOrder.submit(create)
             for update in updates { try inOrder.submit(update) }
 
-            var random = SeededGenerator(state: seed &* 7919)
+            var random = SeededGenerator(seed: seed &* 7919)
             let shuffled = EngineHarness()
             try shuffled.submit(create)
             for update in updates.shuffled(using: &random) { try shuffled.submit(update) }

@@ -10,7 +10,7 @@ import Testing
     /// A random field campaign: entities, offline branches delivered in any order, online edits, deletes,
     /// resolutions and forced sweeps, all through the live processor.
     static func campaign(seed: UInt64) throws -> EngineHarness {
-        var random = SeededGenerator(state: seed)
+        var random = SeededGenerator(seed: seed)
         let harness = EngineHarness()
         var pending: [EntityChange] = []
         for uuid in uuids {

@@ -21,7 +21,7 @@ import Testing
         try await Harness.run { harness in
             let project = try await Self.treesProject(harness)
             for round in 0..<Self.rounds {
-                var random = SeededRandom()
+                var random = SeededGenerator()
                 let target = try await Target.created(harness, project: project, round: round)
                 var writers: [@Sendable () async throws -> [Answer]] = []
                 for writer in 0..<4 { writers.append { [try await target.patchWithBase(label: "careful \(writer)")] } }
@@ -46,7 +46,7 @@ import Testing
         try await Harness.run { harness in
             let project = try await Self.treesProject(harness)
             for round in 0..<Self.rounds {
-                var random = SeededRandom()
+                var random = SeededGenerator()
                 let target = try await Target.created(harness, project: project, round: round)
                 let online = try await target.forced(label: "online")
                 let stale = try await target.submit(
@@ -87,7 +87,7 @@ import Testing
         try await Harness.run { harness in
             let project = try await Self.treesProject(harness)
             for round in 0..<Self.rounds {
-                var random = SeededRandom()
+                var random = SeededGenerator()
                 let target = try await Target.created(harness, project: project, round: round)
                 let entityId = try #require(try await target.liveRow()).id
                 var writers: [@Sendable () async throws -> [Answer]] = []
@@ -135,7 +135,7 @@ import Testing
             let project = try await Self.treesProject(harness)
             let dataset = "/v1/projects/\(project)/datasets/trees"
             for round in 0..<Self.rounds {
-                var random = SeededRandom()
+                var random = SeededGenerator()
                 #expect(try await harness.sendJSON(.patch, dataset, ["approvalRequired": true]).status == .ok)
                 let target = Target(harness: harness, project: project, round: round)
                 let create = try await target.submit(
@@ -480,25 +480,6 @@ extension EntityConcurrencyTests {
         func liveRow() async throws -> EntityRecord? {
             let detail = try await harness.store.dataset(projectId: project, name: "trees")
             return try await harness.store.entity(datasetId: try #require(detail).dataset.id, uuid: uuid)
-        }
-    }
-
-    /// SplitMix64 with its seed at hand, so a failing interleaving's writer order can be told apart.
-    struct SeededRandom: RandomNumberGenerator {
-        let seed: UInt64
-        private var state: UInt64
-
-        init(seed: UInt64 = .random(in: 0 ... .max)) {
-            self.seed = seed
-            state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

@@ -9,33 +9,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-
-bin="${1:-.build/debug/ingest}"
+source "$here/../runner.sh"
+bin=$(runner_binary "${1:-}") || exit 2
 if [ $# -gt 0 ]; then shift; fi
-case "$bin" in
-  /*) ;;
-  *) bin="$repo/$bin" ;;
-esac
-if [ ! -x "$bin" ]; then
-  echo "run.sh: ingest binary not found or not executable: $bin" >&2
-  exit 2
-fi
-
 venv="${SCHEMATHESIS_VENV:-$repo/.build/schemathesis-venv}"
-python="${PYTHON:-python3}"
-if [ ! -x "$venv/bin/python" ]; then
-  echo "run.sh: creating virtualenv in $venv" >&2
-  "$python" -m venv "$venv"
-fi
-if ! "$venv/bin/python" - <<'PY' >/dev/null 2>&1
+runner_venv "$venv" '
 import importlib.metadata as md, sys
-sys.exit(0 if md.version("schemathesis") == "4.32.5" and md.version("openapi-spec-validator") == "0.9.0" else 1)
-PY
-then
-  echo "run.sh: installing schemathesis==4.32.5 openapi-spec-validator==0.9.0" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5" "openapi-spec-validator==0.9.0"
-fi
+sys.exit(0 if md.version("schemathesis") == "4.32.5" and md.version("openapi-spec-validator") == "0.9.0" else 1)' \
+  "schemathesis==4.32.5" "openapi-spec-validator==0.9.0"
 
 export PYTHONDONTWRITEBYTECODE=1
 exec "$venv/bin/python" "$here/run.py" "$bin" "$@"
