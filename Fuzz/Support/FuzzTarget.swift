@@ -16,10 +16,11 @@ public enum FuzzTarget {
             Self.body = body
             var argc = CommandLine.argc
             var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-            exit(LLVMFuzzerRunDriver(&argc, &argv) { start, count in
-                FuzzTarget.body(start.map { Data(bytes: $0, count: count) } ?? Data())
-                return 0
-            })
+            exit(
+                LLVMFuzzerRunDriver(&argc, &argv) { start, count in
+                    FuzzTarget.body(start.map { Data(bytes: $0, count: count) } ?? Data())
+                    return 0
+                })
         #else
             FuzzReplay.main(body)
         #endif

@@ -8,6 +8,13 @@ public struct ODataFilterParser {
     private var tokens: [ODataToken]
     private var position = 0
     private let text: String
+    private var depth = 0
+
+    /// Parentheses, `not`s and calls nested deeper than this are refused (400.18): the parser, the
+    /// translation and the tree itself recurse, and 2,000 `(` overflowed the stack (found by `Fuzz/ODataFilter`).
+    public static let maximumDepth = 64
+    /// A longer expression is refused (400.18): a chain of `and`s is a tree as deep as it is long.
+    public static let maximumTokens = 1_000
 
     static let supportedFunctions: [String: Int] = [
         "year": 1, "month": 1, "day": 1, "hour": 1, "minute": 1, "second": 1, "now": 0,
@@ -24,6 +31,9 @@ public struct ODataFilterParser {
     public static func parse(_ text: String) throws(ODataError) -> ODataExpression {
         var parser = ODataFilterParser(tokens: try ODataLexer.tokens(text), text: text)
         guard !parser.tokens.isEmpty else { throw .unparseable(reason: "The expression is empty.") }
+        guard parser.tokens.count <= maximumTokens else {
+            throw .unparseable(reason: "The expression is longer than \(maximumTokens) tokens.")
+        }
         let expression = try parser.orExpression()
         if let extra = parser.peek {
             if case .word(let word) = extra.kind, otherOperators.contains(word) {
@@ -51,6 +61,11 @@ public struct ODataFilterParser {
     }
 
     private mutating func orExpression() throws(ODataError) -> ODataExpression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            throw .unparseable(reason: "The expression is nested more than \(Self.maximumDepth) deep.")
+        }
         var left = try andExpression()
         while take(word: "or") { left = .or(left, try andExpression()) }
         return left

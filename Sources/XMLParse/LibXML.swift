@@ -3,7 +3,10 @@ import Foundation
 
 /// Shared libxml2 plumbing: one-time initialisation, safe options, error text, names.
 enum LibXML {
-    private static let ready: Void = { xmlInitParser() }()
+    private static let ready: Void = {
+        xmlInitParser()
+        xml_silence_generic_errors()
+    }()
 
     /// libxml2 must be initialised once before it is used from several threads.
     static func ensureReady() { _ = ready }

@@ -18,7 +18,8 @@ private func parts(_ text: String, boundary: String = "B", chunk: Int = .max) th
         try bytes[offset..<end].withUnsafeBytes { slice in
             try parser.feed(slice) { event in
                 switch event {
-                case .header(let name, let value): current = Part(headers: (current?.headers ?? []) + ["\(name)=\(value)"], body: current?.body ?? [])
+                case .header(let name, let value):
+                    current = Part(headers: (current?.headers ?? []) + ["\(name)=\(value)"], body: current?.body ?? [])
                 case .body(let piece): current = Part(headers: current?.headers ?? [], body: (current?.body ?? []) + piece)
                 case .partEnd:
                     parts.append(current ?? Part())
@@ -41,7 +42,9 @@ private func parts(_ text: String, boundary: String = "B", chunk: Int = .max) th
             Part(
                 headers: ["Content-Disposition=form-data; name=\"xml_submission_file\"; filename=\"s.xml\"", "Content-Type=text/xml"],
                 body: Array("<data/>".utf8)),
-            Part(headers: ["Content-Disposition=form-data; name=\"tree.jpg\"; filename=\"tree.jpg\""], body: Array("\u{1}\r\n\r\n-B--x".utf8)),
+            Part(
+                headers: ["Content-Disposition=form-data; name=\"tree.jpg\"; filename=\"tree.jpg\""], body: Array("\u{1}\r\n\r\n-B--x".utf8)
+            ),
         ]
         for chunk in 1...Self.collect.utf8.count {
             let read = try parts(Self.collect, chunk: chunk)
@@ -66,9 +69,10 @@ private func parts(_ text: String, boundary: String = "B", chunk: Int = .max) th
         for name in ["\u{80}x", "é", "na me", "", "a\u{7F}"] {
             #expect(throws: FormDataParser.SyntaxError.self) { try parts("--B\r\n\(name): y\r\n\r\nz\r\n--B--") }
         }
-        #expect(try parts("--B\r\nContent-Disposition: form-data; filename=\"árbol.jpg\"\r\n\r\nz\r\n--B--").parts[0].headers == [
-            "Content-Disposition=form-data; filename=\"árbol.jpg\""
-        ])
+        #expect(
+            try parts("--B\r\nContent-Disposition: form-data; filename=\"árbol.jpg\"\r\n\r\nz\r\n--B--").parts[0].headers == [
+                "Content-Disposition=form-data; filename=\"árbol.jpg\""
+            ])
     }
 
     @Test func malformedFramingIsRefused() throws {

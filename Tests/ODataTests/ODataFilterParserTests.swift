@@ -54,4 +54,19 @@ import Testing
             #expect(failure { _ = try ODataFilterParser.parse(text) }?.isUnsupportedExpression == true, "\(text)")
         }
     }
+
+    @Test func expressionsNestedTooDeepOrTooLongAreUnparseableNotAStackOverflow() throws {
+        let limit = ODataFilterParser.maximumDepth
+        let nested = { (depth: Int) in String(repeating: "(", count: depth) + "__id eq 'x'" + String(repeating: ")", count: depth) }
+        #expect(throws: Never.self) { _ = try ODataFilterParser.parse(nested(limit - 1)) }
+        for text in [
+            nested(limit), nested(20_000), String(repeating: "not ", count: 20_000) + "a eq 1",
+            String(repeating: "year(", count: 20_000) + "a" + String(repeating: ")", count: 20_000),
+        ] {
+            #expect(failure { _ = try ODataFilterParser.parse(text) }?.isUnparseable == true, "\(text.prefix(12))… nested")
+        }
+        let chain = { (terms: Int) in Array(repeating: "a eq 1", count: terms).joined(separator: " and ") }
+        #expect(throws: Never.self) { _ = try ODataFilterParser.parse(chain(200)) }
+        #expect(failure { _ = try ODataFilterParser.parse(chain(20_000)) }?.isUnparseable == true)
+    }
 }
