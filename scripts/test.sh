@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift suites (Swift Testing and XCTest), then the pyodk end-to-end test and the
-# durability tests (power cuts under load) against the freshly built server. Each runner prints its own summary.
+# Runs every test: the Swift suites (Swift Testing and XCTest), then the pyodk end-to-end test, Central's
+# entity suites, the durability tests (power cuts under load), the crash test (SIGKILL under load) and
+# schemathesis against the freshly built server, and a short run of every fuzz target. Each runner prints
+# its own summary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/system-packages.sh
@@ -20,3 +22,6 @@ swift test --skip-build
 bash Tests/EndToEnd/run.sh .build/debug/ingest
 bash Tests/CentralParity/run.sh .build/debug/ingest
 bash Tests/Durability/run.sh .build/debug/ingest
+bash Tests/Crash/run.sh .build/debug/ingest
+bash Tests/Schemathesis/run.sh .build/debug/ingest
+bash scripts/fuzz.sh 15
