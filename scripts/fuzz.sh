@@ -26,8 +26,7 @@ while [ $# -gt 0 ]; do
 done
 
 bash scripts/system-packages.sh
-flags=(-c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -enable-testing
-  -Xswiftc -use-ld=lld)
+flags=(-c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
 for target in $targets; do
   swift build "${flags[@]}" --product "$target" 2>&1 | grep -E "error|warning: .*Fuzz|Build of" || true
   [ -x ".build-fuzz/release/$target" ] || { echo "fuzz: $target did not build" >&2; exit 1; }

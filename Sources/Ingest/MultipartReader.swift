@@ -46,7 +46,7 @@ struct MultipartReader {
 }
 
 /// The body of one form-data request, fed as its chunks arrive; synchronous, so the reading rules
-/// can be driven without a request (the multipart fuzz target does).
+/// do not depend on how the request delivers its body.
 struct MultipartBody {
     private var parser: FormDataParser
     private let collector: PartCollector
